@@ -1,0 +1,1 @@
+"""nova-hotspot: find hot compute hosts and live-migrate VMs off them."""

@@ -1,0 +1,160 @@
+"""The ``nova-hotspot`` command: plan against a snapshot file.
+
+Every error an operator can cause (a bad file, a bad option, an unknown
+strategy) ends in one line on stderr and a non-zero exit, never a
+traceback.
+"""
+
+import argparse
+import json
+import sys
+
+from nova_hotspot import exceptions
+from nova_hotspot import plugins
+from nova_hotspot.core import detect
+from nova_hotspot.core import snapshot
+from nova_hotspot.core import validate
+
+#: The threshold a host that gives none gets, unless the command line says.
+DEFAULT_THRESHOLD = 0.8
+
+EXIT_USAGE = 2          # bad input or option: nothing was planned
+EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
+
+
+def _threshold(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'must be a number in (0, 1], got {text!r}') from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f'must be a number in (0, 1], got {text!r}')
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='nova-hotspot',
+        description='Find hot compute hosts and plan live migrations.')
+    commands = parser.add_subparsers(dest='command', required=True,
+                                     metavar='COMMAND')
+    plan = commands.add_parser(
+        'plan', help='plan migrations for a cluster snapshot',
+        description='Plan hotspot migrations for a snapshot (JSON, see '
+                    'doc/snapshot-format.md). Nothing is moved.')
+    plan.add_argument('--snapshot', required=True, metavar='FILE',
+                      help='snapshot JSON file, or - for standard input')
+    plan.add_argument('--strategy', default='paper',
+                      help='planning strategy (default: %(default)s)')
+    plan.add_argument('--format', choices=('table', 'json'),
+                      default='table', help='output (default: %(default)s)')
+    plan.add_argument('--cpu-threshold', type=_threshold,
+                      default=DEFAULT_THRESHOLD, metavar='FRACTION',
+                      help='CPU threshold of hosts that give none '
+                           '(default: %(default)s)')
+    plan.add_argument('--mem-threshold', type=_threshold,
+                      default=DEFAULT_THRESHOLD, metavar='FRACTION',
+                      help='memory threshold of hosts that give none '
+                           '(default: %(default)s)')
+    plan.set_defaults(func=cmd_plan)
+    return parser
+
+
+def read_snapshot(path, cpu_threshold, mem_threshold):
+    """Read and parse a snapshot file (``-`` is standard input)."""
+    try:
+        if path == '-':
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise exceptions.InvalidSnapshot(
+            f'snapshot {path}: cannot read: {exc}') from None
+    try:
+        return snapshot.loads(text, cpu_threshold, mem_threshold)
+    except exceptions.InvalidSnapshot as exc:
+        raise exceptions.InvalidSnapshot(f'{path}: {exc}') from None
+
+
+def plan_report(cluster, plan, violations):
+    """The plan as JSON-ready data; ``migrations`` is in execution order."""
+    return {
+        'strategy': plan.strategy,
+        'hotspots': [_hotspot_dict(h) for h in detect.detect(cluster)],
+        'migrations': [{'server': m.server, 'source': m.source,
+                        'target': m.target, 'score': m.score,
+                        'reason': m.reason} for m in plan.migrations],
+        'unresolved': [{'host': u.host, 'reason': u.reason}
+                       for u in plan.unresolved],
+        'violations': [str(v) for v in violations],
+    }
+
+
+def _hotspot_dict(hotspot):
+    return {'host': hotspot.host,
+            'resources': [r.value for r in hotspot.resources],
+            'cpu_used': hotspot.cpu_used, 'cpu_limit': hotspot.cpu_limit,
+            'mem_used': hotspot.mem_used, 'mem_limit': hotspot.mem_limit}
+
+
+def format_table(report):
+    lines = []
+    hot = report['hotspots']
+    lines.append(f"Strategy {report['strategy']}: {len(hot)} hot host(s)")
+    for h in hot:
+        over = []
+        if 'cpu' in h['resources']:
+            over.append(f"CPU {h['cpu_used']:.6g} > {h['cpu_limit']:.6g} "
+                        f"(+{h['cpu_used'] - h['cpu_limit']:.6g})")
+        if 'mem' in h['resources']:
+            over.append(f"memory {h['mem_used']:.6g} > "
+                        f"{h['mem_limit']:.6g} MB "
+                        f"(+{h['mem_used'] - h['mem_limit']:.6g})")
+        lines.append(f"  {h['host']}: {', '.join(over)}")
+    moves = report['migrations']
+    lines.append(f'Migrations ({len(moves)}, in order):')
+    for n, m in enumerate(moves, 1):
+        lines.append(f"  {n}. {m['server']}: {m['source']} -> "
+                     f"{m['target']}")
+        lines.append(f"     {m['reason']}")
+    if not moves:
+        lines.append('  none')
+    if report['unresolved']:
+        lines.append('Left hot:')
+        for u in report['unresolved']:
+            lines.append(f"  {u['host']}: {u['reason']}")
+    if report['violations']:
+        lines.append('PLAN REFUSED by the validator:')
+        lines.extend(f'  {v}' for v in report['violations'])
+    return '\n'.join(lines)
+
+
+def cmd_plan(args):
+    cluster = read_snapshot(args.snapshot, args.cpu_threshold,
+                            args.mem_threshold)
+    strategy = plugins.load_strategy(args.strategy)
+    plan = strategy.plan(cluster)
+    violations = validate.validate_plan(cluster, plan)
+    report = plan_report(cluster, plan, violations)
+    if args.format == 'json':
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_table(report))
+    return EXIT_INVALID_PLAN if violations else 0
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except exceptions.NovaHotspotError as exc:
+        print(f'nova-hotspot: error: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == '__main__':
+    sys.exit(main())

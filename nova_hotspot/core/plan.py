@@ -1,0 +1,35 @@
+"""Migration plans: what a strategy returns and an actuator carries out."""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Migration:
+    """Live-migrate ``server`` from ``source`` to ``target``.
+
+    ``reason`` says in words why this move; ``score`` is the strategy's own
+    number behind the choice (lower is better), if it has one.
+    """
+
+    server: str
+    source: str
+    target: str
+    reason: str = ''
+    score: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A host the plan leaves hot, and why no move was found for it."""
+
+    host: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Plan:
+    """Moves in the order they are to be made, and the hosts left hot."""
+
+    strategy: str
+    migrations: tuple = ()
+    unresolved: tuple = ()

@@ -1,0 +1,57 @@
+"""The one public way to load nova-hotspot plugins by name.
+
+nova-hotspot owns its namespaces; plugin names are short and user-visible
+(``paper``, ``placement``, ``live_migrate``...). stevedore stays behind this
+module: a name that is not registered, or a plugin that fails to import or
+to start, raises ``exceptions.PluginError`` naming the namespace and the
+plugin, never a log line and a silent fallback.
+"""
+
+from stevedore import driver
+from stevedore import exception as stevedore_exc
+from stevedore import extension
+
+from nova_hotspot import exceptions
+
+STRATEGIES = 'nova_hotspot.strategies'
+USAGE_SOURCES = 'nova_hotspot.usage'
+ACTUATORS = 'nova_hotspot.actuators'
+
+
+def names(namespace):
+    """The registered plugin names of a namespace, sorted."""
+    return sorted(extension.ExtensionManager(namespace).names())
+
+
+def load(namespace, name, **kwargs):
+    """Load and instantiate plugin ``name`` of ``namespace`` with kwargs."""
+
+    def failed(_manager, entrypoint, exc):
+        raise exceptions.PluginError(
+            f'{namespace}: plugin {entrypoint.name!r} failed to load: '
+            f'{type(exc).__name__}: {exc}') from exc
+
+    try:
+        manager = driver.DriverManager(
+            namespace, name, invoke_on_load=True, invoke_kwds=kwargs,
+            on_load_failure_callback=failed)
+    except stevedore_exc.NoMatches:
+        known = ', '.join(names(namespace)) or 'none'
+        raise exceptions.PluginNotFound(
+            f'{namespace}: no plugin named {name!r} (known: {known})'
+        ) from None
+    except exceptions.NovaHotspotError:
+        # Already names what is wrong: a load failure, or a plugin's own
+        # refusal of its options.
+        raise
+    except Exception as exc:
+        # Raised by the plugin's constructor (invoke_on_load).
+        raise exceptions.PluginError(
+            f'{namespace}: plugin {name!r} failed to start: '
+            f'{type(exc).__name__}: {exc}') from exc
+    return manager.driver
+
+
+def load_strategy(name, **options):
+    """A planning strategy by name, e.g. ``load_strategy('paper')``."""
+    return load(STRATEGIES, name, **options)
