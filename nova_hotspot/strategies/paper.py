@@ -55,13 +55,14 @@ class PaperStrategy(base.Strategy):
 
     name = 'paper'
 
-    def plan(self, cluster):
+    def plan(self, cluster, sources=None):
         state = model.LoadState(cluster)
         c_cpu, c_mem = resource_weights(state)
+        acting = base.actionable(cluster, sources)
         migrations = []
         while True:
             for hi in range(len(cluster.hosts)):
-                if not state.is_hot(hi):
+                if not state.is_hot(hi) or not acting[hi]:
                     continue
                 best = self._best_move(state, hi, c_cpu, c_mem)
                 if best is not None:
@@ -71,7 +72,8 @@ class PaperStrategy(base.Strategy):
                 break
         unresolved = tuple(
             plan_mod.Unresolved(cluster.hosts[hi].name,
-                                self._why_stuck(state, hi))
+                                self._why_stuck(state, hi) if acting[hi]
+                                else base.NOT_A_SOURCE)
             for hi in range(len(cluster.hosts)) if state.is_hot(hi))
         return plan_mod.Plan(self.name, tuple(migrations), unresolved)
 
