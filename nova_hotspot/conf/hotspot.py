@@ -1,0 +1,243 @@
+"""The ``[hotspot]`` group: the agent's options and its keystoneauth
+session/auth options.
+
+The auth options are registered the standard way (as nova does for its
+``[placement]`` group), so the agent authenticates like any OpenStack
+service: ``auth_type = password``, ``auth_url``, ``username``, ... or
+``auth_section = <another group>`` to reuse credentials from elsewhere in
+nova.conf.
+
+Options marked mutable are re-read when the agent receives SIGHUP.
+"""
+
+import dataclasses
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+from nova_hotspot import exceptions
+
+GROUP_NAME = 'hotspot'
+
+hotspot_group = cfg.OptGroup(
+    GROUP_NAME,
+    title='nova-hotspot agent options',
+    help='Find hot compute hosts and live-migrate servers off them. Read by '
+         'nova-hotspot-agent (and nova-hotspot plan/snapshot --config-file). '
+         'The keystoneauth options of this group say how the agent '
+         'authenticates; it needs an admin (or equivalently privileged) '
+         'user to list hypervisors, read Placement and live-migrate.')
+
+CAPACITY_MODES = ('allocation', 'physical')
+
+hotspot_opts = [
+    cfg.BoolOpt('enabled', default=False, mutable=True,
+                help='Run the collect -> detect -> plan -> act cycle. When '
+                     'false the agent starts, logs that it is disabled and '
+                     'idles until a SIGHUP turns it on.'),
+    cfg.IntOpt('interval', default=300, min=1,
+               help='Seconds between the starts of two cycles.'),
+    cfg.StrOpt('strategy', default='paper', mutable=True,
+               help='Planning strategy, a plugin name of the '
+                    'nova_hotspot.strategies namespace.'),
+    cfg.StrOpt('usage_source', default='placement', mutable=True,
+               help='Where server usage comes from, a plugin name of the '
+                    'nova_hotspot.usage namespace: "placement" (each '
+                    'server\'s allocation, i.e. its flavor) or '
+                    '"diagnostics" (Nova server diagnostics: CPU time '
+                    'between two polls, memory used).'),
+    cfg.StrOpt('actuator', default='live_migrate', mutable=True,
+               help='How plans are carried out, a plugin name of the '
+                    'nova_hotspot.actuators namespace: "live_migrate" or '
+                    '"log" (only logs what it would do).'),
+    cfg.BoolOpt('dry_run', default=False, mutable=True,
+                help='Plan and log, never migrate (uses the "log" actuator '
+                     'whatever "actuator" says).'),
+    cfg.FloatOpt('cpu_threshold', default=0.8, min=0.0, max=1.0,
+                 mutable=True,
+                 help='Fraction of a host\'s CPU capacity its servers may '
+                      'use before it is hot (0 < value <= 1). An aggregate '
+                      'can override it, see cpu_threshold_metadata_key.'),
+    cfg.FloatOpt('mem_threshold', default=0.8, min=0.0, max=1.0,
+                 mutable=True,
+                 help='Fraction of a host\'s memory capacity its servers '
+                      'may use before it is hot (0 < value <= 1).'),
+    cfg.StrOpt('cpu_threshold_metadata_key', default='hotspot_cpu_threshold',
+               mutable=True,
+               help='Aggregate metadata key whose value (a fraction in '
+                    '(0, 1]) overrides cpu_threshold for the aggregate\'s '
+                    'hosts. A host in several such aggregates takes the '
+                    'lowest value; a bad value is logged and ignored.'),
+    cfg.StrOpt('mem_threshold_metadata_key', default='hotspot_mem_threshold',
+               mutable=True,
+               help='Aggregate metadata key overriding mem_threshold, like '
+                    'cpu_threshold_metadata_key.'),
+    cfg.StrOpt('capacity', default='allocation', choices=CAPACITY_MODES,
+               mutable=True,
+               help='Host capacity from Placement inventories: '
+                    '"allocation" = (total - reserved) x allocation_ratio '
+                    '(what the scheduler may place), "physical" = total - '
+                    'reserved (the real hardware).'),
+    cfg.StrOpt('role_metadata_key', default='hotspot_role', mutable=True,
+               help='Server metadata key holding a server\'s role in its '
+                    'business (its anti-affinity server group): "master" '
+                    'or "slave".'),
+    cfg.StrOpt('optout_metadata_key', default='hotspot_optout',
+               mutable=True,
+               help='Server metadata key; a server whose value is true '
+                    '(true/yes/1/on) is never migrated by the agent.'),
+    cfg.IntOpt('max_concurrent_migrations', default=1, min=1, mutable=True,
+               help='Live migrations in flight at once, cloud-wide.'),
+    cfg.IntOpt('max_migrations_per_host', default=1, min=1, mutable=True,
+               help='Live migrations in flight at once off one source '
+                    'host.'),
+    cfg.IntOpt('max_migrations_per_cycle', default=5, min=0, mutable=True,
+               help='Live migrations started per cycle at most (0: plan '
+                    'only).'),
+    cfg.IntOpt('cooldown', default=1800, min=0, mutable=True,
+               help='Seconds after a migration attempt (successful or '
+                    'not) during which the same server is not migrated '
+                    'again; keeps servers from ping-ponging and refused '
+                    'moves from being retried every cycle.'),
+    cfg.IntOpt('migration_timeout', default=600, min=1, mutable=True,
+               help='Seconds to follow one live migration before it is '
+                    'recorded as timed out.'),
+    cfg.FloatOpt('migration_poll_interval', default=2.0, min=0.1,
+                 mutable=True,
+                 help='Seconds between polls of a migration in flight.'),
+    cfg.FloatOpt('diagnostics_sample_seconds', default=5.0, min=0.1,
+                 mutable=True,
+                 help='usage_source=diagnostics: seconds between the two '
+                      'polls whose CPU-time difference gives CPU use.'),
+    cfg.ListOpt('excluded_hosts', default=[], mutable=True,
+                help='Compute hosts (service host names) the agent never '
+                     'migrates to or from; their load still counts.'),
+    cfg.ListOpt('excluded_projects', default=[], mutable=True,
+                help='Project ids whose servers are never migrated; their '
+                     'load still counts.'),
+    cfg.StrOpt('compute_api_version', default='2.88',
+               help='Compute API microversion the agent speaks (at least '
+                    '2.53: hypervisor ids are the Placement resource '
+                    'provider uuids; 2.47: the flavor is embedded in '
+                    'servers).'),
+    cfg.StrOpt('region_name', help='Region of the endpoints to use.'),
+    cfg.StrOpt('interface', default='public',
+               choices=('public', 'internal', 'admin'),
+               help='Endpoint interface to use from the catalog.'),
+]
+
+MIN_COMPUTE_API_VERSION = (2, 53)
+
+
+def register_opts(conf):
+    conf.register_group(hotspot_group)
+    conf.register_opts(hotspot_opts, group=hotspot_group)
+    ks_loading.register_session_conf_options(conf, GROUP_NAME)
+    ks_loading.register_auth_conf_options(conf, GROUP_NAME)
+
+
+def list_opts():
+    return [(hotspot_group, hotspot_opts + _ks_opts())]
+
+
+def _ks_opts():
+    # The same set nova documents for [placement]: session options, the
+    # auth_type/auth_section pair and the password plugin's options.
+    opts = (ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options()
+            + ks_loading.get_auth_plugin_conf_options('password'))
+    seen = set()
+    unique = []
+    for opt in opts:
+        if opt.dest not in seen:
+            seen.add(opt.dest)
+            unique.append(opt)
+    return unique
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The ``[hotspot]`` options as plain, checked values.
+
+    Built by ``load``; the agent builds a fresh one on SIGHUP.
+    """
+
+    enabled: bool
+    interval: int
+    strategy: str
+    usage_source: str
+    actuator: str
+    dry_run: bool
+    cpu_threshold: float
+    mem_threshold: float
+    cpu_threshold_metadata_key: str
+    mem_threshold_metadata_key: str
+    capacity: str
+    role_metadata_key: str
+    optout_metadata_key: str
+    max_concurrent_migrations: int
+    max_migrations_per_host: int
+    max_migrations_per_cycle: int
+    cooldown: int
+    migration_timeout: int
+    migration_poll_interval: float
+    diagnostics_sample_seconds: float
+    excluded_hosts: frozenset
+    excluded_projects: frozenset
+    compute_api_version: str
+    region_name: str | None
+    interface: str
+
+
+def load(conf):
+    """Read and check every ``[hotspot]`` option; return ``Settings``.
+
+    Any bad value raises ``exceptions.ConfigError`` with one line naming
+    the option, never an oslo.config traceback.
+    """
+    values = {}
+    for field in dataclasses.fields(Settings):
+        values[field.name] = _get(conf, field.name)
+    for name in ('cpu_threshold', 'mem_threshold'):
+        if not 0.0 < values[name] <= 1.0:
+            raise _bad(name, f'must be in (0, 1], got {values[name]!r}')
+    for name in ('strategy', 'usage_source', 'actuator', 'role_metadata_key',
+                 'optout_metadata_key', 'cpu_threshold_metadata_key',
+                 'mem_threshold_metadata_key'):
+        if not values[name] or not values[name].strip():
+            raise _bad(name, 'must not be empty')
+    values['compute_api_version'] = _microversion(
+        values['compute_api_version'])
+    values['excluded_hosts'] = frozenset(
+        h.strip() for h in values['excluded_hosts'] if h.strip())
+    values['excluded_projects'] = frozenset(
+        p.strip() for p in values['excluded_projects'] if p.strip())
+    return Settings(**values)
+
+
+def _get(conf, name):
+    try:
+        return conf[GROUP_NAME][name]
+    except cfg.ConfigFileValueError as exc:
+        # oslo's message names the file location; keep its last part,
+        # which says what is wrong with the value.
+        detail = str(exc).rsplit(' is not valid: ', 1)[-1]
+        raise _bad(name, f'invalid value: {detail}') from None
+    except cfg.Error as exc:
+        raise _bad(name, str(exc).strip()) from None
+
+
+def _bad(name, problem):
+    return exceptions.ConfigError(f'[{GROUP_NAME}] {name}: {problem}')
+
+
+def _microversion(text):
+    try:
+        major, minor = (int(p) for p in text.strip().split('.'))
+    except (ValueError, AttributeError):
+        raise _bad('compute_api_version',
+                   f'must look like 2.88, got {text!r}') from None
+    if (major, minor) < MIN_COMPUTE_API_VERSION:
+        raise _bad('compute_api_version',
+                   f'must be at least 2.53, got {text!r}')
+    return f'{major}.{minor}'
