@@ -1,0 +1,132 @@
+"""The ``nova-hotspot`` command as an operator runs it."""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from nova_hotspot import cli
+from tests.unit.clusters import host
+from tests.unit.clusters import master
+from tests.unit.clusters import vm
+
+FIGURE_2 = pathlib.Path(__file__).parents[2] / 'examples' / 'figure2.json'
+
+
+def run(*args, stdin=None):
+    """Run the installed console script (falls back to the module)."""
+    exe = shutil.which('nova-hotspot',
+                       path=str(pathlib.Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, '-m', 'nova_hotspot.cli']
+    return subprocess.run(cmd + list(args), input=stdin, text=True,
+                          capture_output=True, timeout=60)
+
+
+def test_figure_2_json_is_exactly_m1_from_sv1_to_sv5():
+    result = run('plan', '--snapshot', str(FIGURE_2), '--format', 'json')
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(m['server'], m['source'], m['target'])
+            for m in report['migrations']] == [('M1', 'SV1', 'SV5')]
+    assert [h['host'] for h in report['hotspots']] == ['SV1']
+    assert report['hotspots'][0]['resources'] == ['cpu']
+    assert report['violations'] == []
+
+
+def test_figure_2_table_shows_hotspot_move_and_reason():
+    result = run('plan', '--snapshot', str(FIGURE_2))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert 'SV1: CPU 90 > 80 (+10)' in out
+    assert '1. M1: SV1 -> SV5' in out
+    assert 'lowest cost' in out
+
+
+def test_table_lists_hosts_left_hot_and_why(tmp_path, capsys):
+    path = tmp_path / 'snap.json'
+    path.write_text(json.dumps({
+        'hosts': [host('A'), host('B')],
+        'servers': [vm('X', 'A', cpu=90), vm('Y', 'B')]}))
+    assert cli.main(['plan', '--snapshot', str(path)]) == 0
+    out = capsys.readouterr().out
+    assert 'Left hot:' in out and 'A: no master on the host' in out
+
+
+def test_missing_thresholds_take_the_command_line_defaults(tmp_path,
+                                                           capsys):
+    a = host('A')
+    del a['cpu_threshold']
+    path = tmp_path / 'snap.json'
+    path.write_text(json.dumps({
+        'hosts': [a, host('B')],
+        'servers': [master('M1', 'A', cpu=40), vm('X', 'A', cpu=40)]}))
+    # 80 of 100 is not hot at the default 0.8, hot at 0.7.
+    assert cli.main(['plan', '--snapshot', str(path), '--format',
+                     'json']) == 0
+    assert json.loads(capsys.readouterr().out)['migrations'] == []
+    assert cli.main(['plan', '--snapshot', str(path), '--format', 'json',
+                     '--cpu-threshold', '0.7']) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [m['server'] for m in report['migrations']] == ['M1']
+
+
+def test_snapshot_from_standard_input():
+    result = run('plan', '--snapshot', '-', '--format', 'json',
+                 stdin=FIGURE_2.read_text())
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)['migrations']) == 1
+
+
+BAD_INPUT = [
+    ('unknown host', {'hosts': [host('A')],
+                      'servers': [vm('X', 'B')]},
+     "servers[0] (id 'X'): field 'host' names unknown host 'B'"),
+    ('NaN usage', '{"hosts": [], "servers": [{"cpu": NaN}]}',
+     'NaN is not a number'),
+    ('threshold out of range',
+     {'hosts': [host('A', cpu_th=0)], 'servers': []},
+     "hosts[0] (name 'A'): field 'cpu_threshold' must be in (0, 1]"),
+    ('not JSON', 'hosts: []', 'not valid JSON'),
+]
+
+
+@pytest.mark.parametrize('content, message', [c[1:] for c in BAD_INPUT],
+                         ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, content,
+                                                   message):
+    path = tmp_path / 'bad.json'
+    path.write_text(content if isinstance(content, str)
+                    else json.dumps(content))
+    result = run('plan', '--snapshot', str(path))
+    assert result.returncode == cli.EXIT_USAGE
+    assert result.stdout == ''
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f'nova-hotspot: error: {path}: ')
+    assert message in lines[0]
+
+
+def test_missing_file_is_one_line(tmp_path):
+    result = run('plan', '--snapshot', str(tmp_path / 'nope.json'))
+    assert result.returncode == cli.EXIT_USAGE
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert 'cannot read' in result.stderr
+
+
+def test_unknown_strategy_names_it_and_the_known_ones():
+    result = run('plan', '--snapshot', str(FIGURE_2), '--strategy', 'magic')
+    assert result.returncode == cli.EXIT_USAGE
+    assert "no plugin named 'magic'" in result.stderr
+    assert 'paper' in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def test_bad_threshold_option_is_refused():
+    result = run('plan', '--snapshot', str(FIGURE_2), '--cpu-threshold',
+                 '1.5')
+    assert result.returncode == 2
+    assert '--cpu-threshold' in result.stderr
+    assert 'Traceback' not in result.stderr
