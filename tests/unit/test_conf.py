@@ -90,7 +90,7 @@ def test_generator_documents_every_option(tmp_path):
                       'nova-hotspot-config-generator.conf'),
          '--output-file', str(out)], check=True, cwd=ROOT)
     text = out.read_text()
-    for group, group_opts in opts.list_opts():
+    for _group, group_opts in opts.list_opts():
         for opt in group_opts:
             assert f'#{opt.dest} =' in text, opt.dest
     for opt in hotspot.hotspot_opts:

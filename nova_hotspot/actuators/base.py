@@ -1,0 +1,104 @@
+"""The contract of an actuator and the loop both actuators share."""
+
+import abc
+import concurrent.futures
+import logging
+import time
+
+from nova_hotspot.actuators import limits as limits_mod
+
+LOG = logging.getLogger(__name__)
+
+
+class Actuator(abc.ABC):
+    """Carries out a plan that ``validate_plan`` accepted.
+
+    ``execute(cloud, collection, plan, cooldowns, stop)`` returns one
+    ``Outcome`` per planned migration, in plan order. ``stop`` is a
+    threading.Event: once set, no new migration starts; those in flight
+    are followed to their end or timeout.
+    """
+
+    name = None
+
+    def __init__(self, settings=None, clock=time.time):
+        self.settings = settings
+        self.clock = clock
+        self.limits = (limits_mod.Limits.from_settings(settings)
+                       if settings is not None else limits_mod.Limits())
+
+    @abc.abstractmethod
+    def run_one(self, cloud, collection, migration, gate):
+        """Carry out one migration; return its Outcome (blocking)."""
+
+    def execute(self, cloud, collection, plan, cooldowns, stop):
+        limits = self.limits
+        outcomes = {}
+        pending = []
+        now = self.clock()
+        for index, migration in enumerate(plan.migrations):
+            left = cooldowns.remaining(migration.server, now,
+                                       limits.cooldown)
+            if left > 0:
+                outcomes[index] = limits_mod.Outcome(
+                    migration.server, migration.source, migration.target,
+                    'skipped', f'cooldown, {left:.0f}s left')
+            elif len(pending) >= limits.max_per_cycle:
+                outcomes[index] = limits_mod.Outcome(
+                    migration.server, migration.source, migration.target,
+                    'skipped', f'cap of {limits.max_per_cycle} migrations '
+                               f'per cycle reached')
+            else:
+                pending.append((index, migration))
+        groups = {sid: rec.group
+                  for sid, rec in collection.servers.items()}
+        gate = limits_mod.Gate(limits, groups)
+        running = {}
+        with concurrent.futures.ThreadPoolExecutor(
+                max_workers=limits.max_concurrent) as pool:
+            while pending or running:
+                if stop.is_set() and pending:
+                    for index, migration in pending:
+                        outcomes[index] = limits_mod.Outcome(
+                            migration.server, migration.source,
+                            migration.target, 'not-started',
+                            'agent stopping')
+                    pending = []
+                chosen = gate.startable([m for _, m in pending])
+                for migration in chosen:
+                    index = next(i for i, m in pending if m is migration)
+                    pending = [(i, m) for i, m in pending if i != index]
+                    future = pool.submit(self._guarded, cloud, collection,
+                                         migration, gate)
+                    running[future] = (index, migration)
+                if not running:
+                    # Nothing in flight, yet nothing could start: cannot
+                    # happen with limits >= 1, but never spin.
+                    for index, migration in pending:
+                        outcomes[index] = limits_mod.Outcome(
+                            migration.server, migration.source,
+                            migration.target, 'not-started',
+                            'blocked by the limits')
+                    break
+                done, _ = concurrent.futures.wait(
+                    running, timeout=1.0,
+                    return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    index, migration = running.pop(future)
+                    outcome = future.result()
+                    gate.finish(migration)
+                    outcomes[index] = outcome
+                    if outcome.attempted:
+                        cooldowns.record(migration.server, self.clock(),
+                                         outcome.result)
+        return [outcomes[i] for i in sorted(outcomes)]
+
+    def _guarded(self, cloud, collection, migration, gate):
+        try:
+            return self.run_one(cloud, collection, migration, gate)
+        except Exception as exc:  # one move's bug must not kill the cycle
+            LOG.exception('migration of %s failed unexpectedly',
+                          migration.server)
+            return limits_mod.Outcome(
+                migration.server, migration.source, migration.target,
+                'failed', f'{type(exc).__name__}: {exc}')

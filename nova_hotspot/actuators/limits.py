@@ -1,0 +1,190 @@
+"""The actuators' safety rules, as pure logic.
+
+- ``Cooldowns``: after any migration attempt (completed, refused, failed,
+  timed out) a server is not tried again for ``cooldown`` seconds.
+- ``Gate``: which planned migrations may start now, given those in
+  flight: at most ``max_concurrent`` at once, at most ``max_per_host`` off
+  one source host, and never two of one server group at the same time
+  (Nova does not re-check anti-affinity between parallel live migrations:
+  Launchpad bug 1821755).
+- ``recheck``: just before a move, the move is checked again against
+  fresh state read from the cloud.
+"""
+
+import dataclasses
+import threading
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    max_concurrent: int = 1
+    max_per_host: int = 1
+    max_per_cycle: int = 5
+    cooldown: float = 1800.0
+    migration_timeout: float = 600.0
+    poll_interval: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(max_concurrent=settings.max_concurrent_migrations,
+                   max_per_host=settings.max_migrations_per_host,
+                   max_per_cycle=settings.max_migrations_per_cycle,
+                   cooldown=settings.cooldown,
+                   migration_timeout=settings.migration_timeout,
+                   poll_interval=settings.migration_poll_interval)
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What became of one planned migration."""
+
+    server: str
+    source: str
+    target: str
+    result: str        # completed, refused, failed, timeout, skipped,
+    # dry-run, not-started
+    reason: str = ''
+    started: float | None = None
+    finished: float | None = None
+    migration_id: str | None = None
+    progress: list = dataclasses.field(default_factory=list)
+
+    @property
+    def attempted(self):
+        return self.result in ('completed', 'refused', 'failed', 'timeout')
+
+    def __str__(self):
+        text = f'{self.server} {self.source} -> {self.target}: {self.result}'
+        return f'{text} ({self.reason})' if self.reason else text
+
+
+class Cooldowns:
+    """server id -> (time of last attempt, its outcome); thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = {}
+
+    def record(self, server_id, now, result):
+        with self._lock:
+            self._last[server_id] = (now, result)
+
+    def remaining(self, server_id, now, cooldown):
+        """Seconds until ``server_id`` may be tried again (0 if it may)."""
+        with self._lock:
+            last = self._last.get(server_id)
+        if last is None:
+            return 0.0
+        return max(0.0, last[0] + cooldown - now)
+
+    def pins(self, now, cooldown):
+        """{server id: reason} of every server still cooling down."""
+        with self._lock:
+            items = list(self._last.items())
+        pins = {}
+        for server_id, (when, result) in items:
+            left = when + cooldown - now
+            if left > 0:
+                pins[server_id] = (f'cooldown: last attempt {result}, '
+                                   f'{left:.0f}s left')
+        return pins
+
+
+class Gate:
+    """Decides which planned migrations may start, given those in flight.
+
+    ``groups`` maps server id -> server group id (or None).
+    """
+
+    def __init__(self, limits, groups):
+        self.limits = limits
+        self.groups = groups
+        self.in_flight = {}      # server id -> Migration
+
+    def blocked(self, migration):
+        """Why ``migration`` may not start now, or None."""
+        if len(self.in_flight) >= self.limits.max_concurrent:
+            return (f'{len(self.in_flight)} migration(s) in flight, limit '
+                    f'{self.limits.max_concurrent}')
+        off_source = sum(1 for m in self.in_flight.values()
+                         if m.source == migration.source)
+        if off_source >= self.limits.max_per_host:
+            return (f'{off_source} migration(s) off {migration.source} in '
+                    f'flight, limit {self.limits.max_per_host}')
+        group = self.groups.get(migration.server)
+        if group is not None:
+            for other in self.in_flight.values():
+                if self.groups.get(other.server) == group:
+                    return (f'server {other.server} of the same group '
+                            f'{group} is migrating')
+        return None
+
+    def startable(self, pending):
+        """The pending migrations to start now, in plan order (each one
+        counted as started before the next is judged)."""
+        chosen = []
+        for migration in pending:
+            if self.blocked(migration) is None:
+                self.start(migration)
+                chosen.append(migration)
+        return chosen
+
+    def start(self, migration):
+        self.in_flight[migration.server] = migration
+
+    def finish(self, migration):
+        self.in_flight.pop(migration.server, None)
+
+
+def recheck(migration, server, target, target_servers, usage_of,
+            group_members, incoming=()):
+    """Check one move against fresh state, just before it is made.
+
+    ``server``: fresh plain data of the server (dict with host, status,
+    task_state, locked); ``target``: the collector's HostRecord of the
+    target; ``target_servers``: fresh plain data of the servers now on the
+    target; ``usage_of(server dict)`` -> (cpu, mem); ``group_members``:
+    fresh member ids of the server's business (empty if none);
+    ``incoming``: (cpu, mem) of other migrations in flight to the target
+    (their servers are still on their sources). Returns why
+    the move may no longer be made, or None.
+    """
+    if server is None:
+        return 'server is gone'
+    if server.get('host') != migration.source:
+        return (f'server is now on {server.get("host")!r}, not on '
+                f'{migration.source!r}')
+    if server.get('status') != 'ACTIVE' or server.get('task_state'):
+        return (f'server is {server.get("status")}'
+                + (f'/{server["task_state"]}' if server.get('task_state')
+                   else ''))
+    if server.get('locked'):
+        return 'server is locked'
+    if target is None or not target.target:
+        why = target.why_not_target if target else 'unknown'
+        return f'target {migration.target} may not receive: {why}'
+    members = set(group_members) - {migration.server}
+    for other in target_servers:
+        if other['id'] in members:
+            return (f'target {migration.target} now holds {other["id"]}, a '
+                    f'member of the same group')
+    cpu, mem = usage_of(server)
+    for other in target_servers:
+        if other['id'] == migration.server:
+            continue
+        o_cpu, o_mem = usage_of(other)
+        cpu += o_cpu
+        mem += o_mem
+    for o_cpu, o_mem in incoming:
+        cpu += o_cpu
+        mem += o_mem
+    over = []
+    if cpu > target.cpu_threshold * target.vcpus:
+        over.append(f'CPU {cpu:g} > {target.cpu_threshold * target.vcpus:g}')
+    if mem > target.mem_threshold * target.memory_mb:
+        over.append(f'memory {mem:g} > '
+                    f'{target.mem_threshold * target.memory_mb:g} MB')
+    if over:
+        return (f'target {migration.target} would be pushed over its '
+                f'threshold: {", ".join(over)}')
+    return None

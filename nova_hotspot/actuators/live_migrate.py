@@ -1,0 +1,182 @@
+"""Actuator ``live_migrate``: live-migrates servers through openstacksdk.
+
+For each move: re-read the server and re-check the move against fresh
+state (``limits.recheck``); then
+``live_migrate_server(server, host=target, block_migration='auto')``,
+never ``force`` (the scheduler still checks the target); then follow the
+server and the migrations API until the migration completes, fails or
+``migration_timeout`` passes. A refused or failed migration is recorded
+with Nova's reason.
+"""
+
+import logging
+import time
+
+from nova_hotspot import exceptions
+from nova_hotspot.actuators import base
+from nova_hotspot.actuators import limits
+from nova_hotspot.agent import collector
+from nova_hotspot.cloud import errors
+
+LOG = logging.getLogger(__name__)
+
+FAILED_MIGRATION = frozenset({'error', 'failed', 'cancelled'})
+
+
+class LiveMigrateActuator(base.Actuator):
+    name = 'live_migrate'
+
+    def __init__(self, settings=None, clock=time.time, sleep=time.sleep):
+        super().__init__(settings, clock)
+        self.sleep = sleep
+
+    # -- fresh state ------------------------------------------------------
+    @staticmethod
+    def _server(cloud, server_id):
+        """Fresh plain data of a server, or None if it is gone."""
+        try:
+            with errors(f'reading server {server_id}'):
+                return collector.server_dict(
+                    cloud.conn.compute.get_server(server_id))
+        except exceptions.CloudError as exc:
+            if getattr(exc, 'status_code', None) == 404:
+                return None
+            raise
+
+    @staticmethod
+    def _usage_of(collection):
+        def usage_of(server):
+            if server['id'] in collection.usage:
+                return collection.usage[server['id']]
+            flavor = server.get('flavor') or {}
+            return (float(flavor.get('vcpus') or 0),
+                    float(flavor.get('ram') or 0))
+        return usage_of
+
+    def _recheck(self, cloud, collection, migration, gate):
+        fresh = self._server(cloud, migration.server)
+        with errors(f'listing servers on {migration.target}'):
+            on_target = [collector.server_dict(s) for s in
+                         cloud.conn.compute.servers(
+                             details=True, all_projects=True,
+                             compute_host=migration.target)]
+        record = collection.servers.get(migration.server)
+        members = ()
+        if record is not None and record.group:
+            with errors(f'reading server group {record.group}'):
+                members = cloud.conn.compute.get_server_group(
+                    record.group).member_ids or ()
+        usage_of = self._usage_of(collection)
+        incoming = [collection.usage.get(m.server, (0.0, 0.0))
+                    for m in list(gate.in_flight.values())
+                    if m.target == migration.target
+                    and m.server != migration.server]
+        return fresh, limits.recheck(
+            migration, fresh, collection.hosts.get(migration.target),
+            on_target, usage_of, members, incoming)
+
+    def _latest_migration(self, cloud, server_id, since):
+        with errors(f'listing migrations of {server_id}'):
+            records = [m for m in cloud.conn.compute.migrations(
+                server_id=server_id, migration_type='live-migration')]
+        records.sort(key=lambda m: (m.created_at or '', m.id or 0))
+        return records[-1] if records else None
+
+    # -- one move ---------------------------------------------------------
+    def run_one(self, cloud, collection, migration, gate):
+        outcome = limits.Outcome(migration.server, migration.source,
+                                 migration.target, 'skipped')
+
+        def progress(text):
+            stamp = self.clock() - (outcome.started or self.clock())
+            outcome.progress.append(f'{stamp:5.1f}s {text}')
+            LOG.info('migration %s %s -> %s: %s', migration.server,
+                     migration.source, migration.target, text)
+
+        try:
+            fresh, problem = self._recheck(cloud, collection, migration,
+                                           gate)
+        except exceptions.CloudError as exc:
+            outcome.reason = f'could not re-check: {exc}'
+            return outcome
+        if problem:
+            outcome.reason = f'fresh state: {problem}'
+            LOG.warning('not migrating %s: %s', migration.server,
+                        outcome.reason)
+            return outcome
+
+        outcome.started = self.clock()
+        try:
+            with errors(f'live migration of {migration.server} to '
+                        f'{migration.target} refused'):
+                cloud.conn.compute.live_migrate_server(
+                    migration.server, host=migration.target,
+                    block_migration='auto')
+        except exceptions.CloudError as exc:
+            outcome.result = 'refused'
+            outcome.reason = str(exc)
+            outcome.finished = self.clock()
+            LOG.warning('%s', exc)
+            return outcome
+        progress('requested')
+        return self._follow(cloud, migration, outcome, progress)
+
+    def _follow(self, cloud, migration, outcome, progress):
+        deadline = outcome.started + self.limits.migration_timeout
+        last = None
+        record = None
+        while True:
+            self.sleep(self.limits.poll_interval)
+            try:
+                server = self._server(cloud, migration.server)
+                record = self._latest_migration(cloud, migration.server,
+                                                outcome.started)
+            except exceptions.CloudError as exc:
+                progress(f'poll failed: {exc}')
+                server = None
+            if record is not None:
+                outcome.migration_id = str(record.id)
+            if server is not None:
+                state = (server['status'], server['task_state'],
+                         server['host'],
+                         record.status if record is not None else None)
+                if state != last:
+                    progress(f'server {state[0]}'
+                             + (f'/{state[1]}' if state[1] else '')
+                             + f' on {state[2]}, migration '
+                             f'{state[3] or "?"}')
+                    last = state
+                done = self._finished(server, record, migration)
+                if done is not None:
+                    outcome.result, outcome.reason = done
+                    outcome.finished = self.clock()
+                    return outcome
+            if self.clock() >= deadline:
+                outcome.result = 'timeout'
+                outcome.reason = (f'not finished after '
+                                  f'{self.limits.migration_timeout:g}s')
+                outcome.finished = self.clock()
+                LOG.warning('migration of %s: %s', migration.server,
+                            outcome.reason)
+                return outcome
+
+    @staticmethod
+    def _finished(server, record, migration):
+        """(result, reason) once the migration is over, else None."""
+        status = record.status if record is not None else None
+        if server['status'] == 'ERROR':
+            return 'failed', (f'server went to ERROR (migration '
+                              f'{status or "?"})')
+        if server['task_state'] or server['status'] == 'MIGRATING':
+            return None
+        if server['host'] == migration.target:
+            if status in (None, 'completed'):
+                return 'completed', ''
+            return None     # host switched; wait for the record to close
+        if status in FAILED_MIGRATION:
+            return 'failed', (f'Nova migration {record.id} status {status}; '
+                              f'server still on {server["host"]}')
+        if status == 'completed':
+            return 'failed', (f'migration completed but server is on '
+                              f'{server["host"]}')
+        return None

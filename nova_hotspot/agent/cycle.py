@@ -1,0 +1,151 @@
+"""One agent cycle: collect -> detect -> plan -> validate -> act.
+
+``Agent`` keeps what lives across cycles: the connection, the loaded
+plugins, the cooldowns, counters. ``run_once()`` returns a ``CycleReport``
+(the functional tests and ``tools/demo`` read it; the service logs it).
+"""
+
+import dataclasses
+import logging
+import threading
+import time
+
+from nova_hotspot import exceptions
+from nova_hotspot import plugins
+from nova_hotspot.actuators import limits as limits_mod
+from nova_hotspot.agent import collector
+from nova_hotspot.cloud import Cloud
+from nova_hotspot.conf import hotspot as hotspot_conf
+from nova_hotspot.core import detect
+from nova_hotspot.core import validate
+
+LOG = logging.getLogger(__name__)
+
+#: Options that only take effect at start (not re-read on SIGHUP).
+IMMUTABLE = ('interval', 'compute_api_version', 'region_name', 'interface')
+
+
+@dataclasses.dataclass
+class CycleReport:
+    number: int
+    collection: collector.Collection | None = None
+    hotspots: list = dataclasses.field(default_factory=list)
+    plan: object = None
+    violations: list = dataclasses.field(default_factory=list)
+    outcomes: list = dataclasses.field(default_factory=list)
+    api_calls: dict = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def total_api_calls(self):
+        return sum(self.api_calls.values())
+
+
+class Agent:
+    def __init__(self, conf, cloud=None, clock=time.time):
+        self.conf = conf
+        self.settings = hotspot_conf.load(conf)
+        self.cloud = cloud if cloud is not None else Cloud.from_conf(
+            conf, self.settings)
+        self.clock = clock
+        self.cooldowns = limits_mod.Cooldowns()
+        self.stop = threading.Event()
+        self.cycles = 0
+        self.rejected_plans = 0
+        self._load_plugins(self.settings)
+
+    def _load_plugins(self, settings):
+        strategy = plugins.load(plugins.STRATEGIES, settings.strategy)
+        usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
+                             settings=settings)
+        actuator_name = 'log' if settings.dry_run else settings.actuator
+        actuator = plugins.load(plugins.ACTUATORS, actuator_name,
+                                settings=settings, clock=self.clock)
+        self.strategy, self.usage, self.actuator = strategy, usage, actuator
+
+    def reload(self):
+        """Re-read the config files (SIGHUP): mutable options take effect,
+        plugins are reloaded. A bad new config is logged and the old one
+        kept."""
+        try:
+            self.conf.mutate_config_files()
+            settings = hotspot_conf.load(self.conf)
+            for name in IMMUTABLE:
+                if getattr(settings, name) != getattr(self.settings, name):
+                    LOG.warning('[hotspot] %s changed; it takes effect only '
+                                'after a restart', name)
+                    settings = dataclasses.replace(
+                        settings, **{name: getattr(self.settings, name)})
+            self._load_plugins(settings)
+        except exceptions.NovaHotspotError as exc:
+            LOG.error('reload refused, keeping the previous options: %s',
+                      exc)
+            return False
+        self.settings = settings
+        LOG.info('options reloaded: enabled=%s strategy=%s usage_source=%s '
+                 'actuator=%s dry_run=%s', settings.enabled,
+                 settings.strategy, settings.usage_source,
+                 self.actuator.name, settings.dry_run)
+        return True
+
+    def run_once(self):
+        """One cycle; never raises for cloud or plugin trouble (the report
+        says what went wrong)."""
+        self.cycles += 1
+        report = CycleReport(self.cycles)
+        start = time.monotonic()
+        self.cloud.counter.take()
+        try:
+            self._cycle(report)
+        except exceptions.NovaHotspotError as exc:
+            report.error = str(exc)
+            LOG.error('cycle %d failed: %s', report.number, exc)
+        report.api_calls = dict(self.cloud.counter.take())
+        report.seconds = time.monotonic() - start
+        LOG.info('cycle %d: %.1fs, %d API calls (%s)', report.number,
+                 report.seconds, report.total_api_calls,
+                 ', '.join(f'{k}: {v}' for k, v in
+                           sorted(report.api_calls.items())) or 'none')
+        return report
+
+    def _cycle(self, report):
+        settings = self.settings
+        pins = self.cooldowns.pins(self.clock(), settings.cooldown)
+        collection = collector.collect(self.cloud, settings, self.usage,
+                                       pins)
+        report.collection = collection
+        cluster = collection.cluster
+        LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
+                 '(%d API calls)', report.number, len(cluster.hosts),
+                 len(cluster.servers), collection.seconds,
+                 sum(collection.api_calls.values()))
+        for problem in collection.problems:
+            LOG.warning('cycle %d: %s', report.number, problem)
+        report.hotspots = detect.detect(cluster)
+        if not report.hotspots:
+            LOG.info('cycle %d: no hot host', report.number)
+            return
+        plan = self.strategy.plan(cluster)
+        report.plan = plan
+        report.violations = validate.validate_plan(cluster, plan)
+        from nova_hotspot import cli  # the plan table, shared with the CLI
+        table = cli.format_table(cli.plan_report(cluster, plan,
+                                                 report.violations))
+        for line in table.splitlines():
+            LOG.info('cycle %d: %s', report.number, line)
+        if report.violations:
+            self.rejected_plans += 1
+            LOG.error('cycle %d: plan of strategy %s refused by the '
+                      'validator (%d violation(s), %d plan(s) refused so '
+                      'far); nothing moves', report.number, plan.strategy,
+                      len(report.violations), self.rejected_plans)
+            return
+        if not plan.migrations:
+            return
+        report.outcomes = self.actuator.execute(
+            self.cloud, collection, plan, self.cooldowns, self.stop)
+        for outcome in report.outcomes:
+            level = logging.INFO if outcome.result in (
+                'completed', 'dry-run') else logging.WARNING
+            LOG.log(level, 'cycle %d: %s', report.number, outcome)

@@ -1,0 +1,126 @@
+"""``nova-hotspot-agent``: the periodic service.
+
+    nova-hotspot-agent --config-file /etc/nova/nova.conf [--config-file ...]
+
+Runs ``Agent.run_once`` every ``[hotspot] interval`` seconds with
+futurist periodics, logging through oslo.log. SIGTERM/SIGINT: no new
+migration starts, those in flight are followed to their end or timeout,
+then the process exits 0. SIGHUP: the config files are re-read and the
+mutable options take effect. A bad config ends the start with one line
+naming the option (exit 2).
+"""
+
+import signal
+import sys
+import threading
+
+from futurist import periodics
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova_hotspot import conf as hotspot_conf
+from nova_hotspot import exceptions
+from nova_hotspot.agent import cycle
+
+LOG = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+
+cli_opts = [
+    cfg.BoolOpt('once', default=False,
+                help='Run one cycle (even if [hotspot] enabled is false) '
+                     'and exit: 0 when no host is left hot, 1 otherwise.'),
+]
+
+
+class Service:
+    def __init__(self, agent):
+        self.agent = agent
+        self._wake = threading.Event()
+        self._term = False
+        self._hup = False
+        self._warned_disabled = False
+        interval = agent.settings.interval
+
+        @periodics.periodic(interval, run_immediately=True)
+        def run_cycle():
+            self.cycle()
+
+        self.worker = periodics.PeriodicWorker([(run_cycle, None, None)])
+
+    def cycle(self):
+        if self.agent.stop.is_set():
+            return
+        if not self.agent.settings.enabled:
+            if not self._warned_disabled:
+                LOG.info('[hotspot] enabled is false: idle (SIGHUP '
+                         're-reads the config)')
+                self._warned_disabled = True
+            return
+        self._warned_disabled = False
+        try:
+            self.agent.run_once()
+        except Exception:  # never let a bug stop the periodic task
+            LOG.exception('cycle failed unexpectedly')
+
+    def _on_term(self, signum, frame):
+        self._term = True
+        self.agent.stop.set()
+        self._wake.set()
+
+    def _on_hup(self, signum, frame):
+        self._hup = True
+        self._wake.set()
+
+    def run(self):
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, self._on_term)
+        signal.signal(signal.SIGHUP, self._on_hup)
+        thread = threading.Thread(target=self.worker.start,
+                                  name='hotspot-periodic', daemon=True)
+        thread.start()
+        LOG.info('nova-hotspot-agent started: interval %ss, strategy %s, '
+                 'actuator %s', self.agent.settings.interval,
+                 self.agent.settings.strategy, self.agent.actuator.name)
+        while True:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            if self._hup:
+                self._hup = False
+                LOG.info('SIGHUP: reloading options')
+                self.agent.reload()
+            if self._term:
+                LOG.info('stopping: waiting for migrations in flight')
+                self.worker.stop()
+                self.worker.wait()
+                thread.join()
+                LOG.info('nova-hotspot-agent stopped after %d cycle(s)',
+                         self.agent.cycles)
+                return 0
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    hotspot_conf.register_opts(conf)
+    conf.register_cli_opts(cli_opts)
+    logging.register_options(conf)
+    try:
+        conf(sys.argv[1:] if argv is None else argv, project='nova',
+             prog='nova-hotspot-agent')
+        logging.setup(conf, 'nova-hotspot-agent')
+        agent = cycle.Agent(conf)
+    except (cfg.Error, exceptions.NovaHotspotError) as exc:
+        print(f'nova-hotspot-agent: error: {" ".join(str(exc).split())}',
+              file=sys.stderr)
+        return EXIT_CONFIG
+    if conf.once:
+        report = agent.run_once()
+        if report.error:
+            return 1
+        left = report.plan.unresolved if report.plan else ()
+        return 1 if left else 0
+    return Service(agent).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

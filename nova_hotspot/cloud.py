@@ -1,0 +1,133 @@
+"""The edge between nova-hotspot and a cloud: a connection built from
+oslo.config options (or clouds.yaml), an API call counter, and the
+translation of openstacksdk/keystoneauth errors into
+``exceptions.CloudError``.
+
+Nothing past this module sees an openstacksdk or keystoneauth exception.
+"""
+
+import collections
+import contextlib
+import threading
+import urllib.parse
+
+import keystoneauth1.exceptions as ks_exc
+import openstack
+import openstack.exceptions as sdk_exc
+import requests
+from keystoneauth1 import loading as ks_loading
+
+from nova_hotspot import exceptions
+from nova_hotspot.conf import hotspot as hotspot_conf
+
+
+class ApiCounter:
+    """Counts HTTP requests made through one requests.Session, by method
+    and endpoint port/service path; thread-safe. ``take()`` returns the
+    counts since the last ``take()`` and starts again."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts = collections.Counter()
+
+    def hook(self, response, *args, **kwargs):
+        url = urllib.parse.urlsplit(response.request.url)
+        # The first path segment names the service well enough on every
+        # deployment style: /v2.1, /placement, /compute, /identity, /v3.
+        first = url.path.strip('/').split('/', 1)[0] or '/'
+        key = f'{response.request.method} {url.port or ""}/{first}'
+        with self._lock:
+            self._counts[key] += 1
+
+    def take(self):
+        with self._lock:
+            counts, self._counts = self._counts, collections.Counter()
+        return counts
+
+    def peek(self):
+        with self._lock:
+            return collections.Counter(self._counts)
+
+
+def _describe(exc):
+    """One line for an SDK/keystoneauth error, with Nova's reason."""
+    if isinstance(exc, sdk_exc.HttpException):
+        details = exc.details or exc.message or str(exc)
+        status = exc.status_code
+        text = f'HTTP {status}: {details}' if status else str(details)
+    else:
+        text = f'{type(exc).__name__}: {exc}'
+    return ' '.join(str(text).split())
+
+
+@contextlib.contextmanager
+def errors(what):
+    """Translate library errors raised inside into CloudError(``what``)."""
+    try:
+        yield
+    except exceptions.NovaHotspotError:
+        raise
+    except (sdk_exc.SDKException, ks_exc.ClientException,
+            requests.RequestException) as exc:
+        err = exceptions.CloudError(f'{what}: {_describe(exc)}')
+        err.status_code = getattr(exc, 'status_code', None)
+        raise err from exc
+
+
+class Cloud:
+    """An openstacksdk Connection and the counter of its API calls."""
+
+    def __init__(self, conn, counter):
+        self.conn = conn
+        self.counter = counter
+
+    @classmethod
+    def from_conf(cls, conf, settings):
+        """Authenticate with the keystoneauth options of ``[hotspot]``."""
+        group = hotspot_conf.GROUP_NAME
+        try:
+            auth = ks_loading.load_auth_from_conf_options(conf, group)
+        except ks_exc.MissingRequiredOptions as exc:
+            names = ', '.join(o.dest for o in exc.options)
+            raise exceptions.ConfigError(
+                f'[{group}] {names}: required by auth_type '
+                f'{conf[group].auth_type!r} but not set') from None
+        except ks_exc.NoMatchingPlugin as exc:
+            raise exceptions.ConfigError(
+                f'[{group}] auth_type: {exc}') from None
+        except Exception as exc:  # oslo.config parse errors of auth opts
+            raise exceptions.ConfigError(
+                f'[{group}] auth options: {" ".join(str(exc).split())}'
+            ) from None
+        if auth is None:
+            raise exceptions.ConfigError(
+                f'[{group}] auth_type: not set; the agent needs credentials '
+                f'(e.g. auth_type = password, auth_url, username, ...)')
+        counter = ApiCounter()
+        http = requests.Session()
+        http.hooks['response'].append(counter.hook)
+        try:
+            sess = ks_loading.load_session_from_conf_options(
+                conf, group, auth=auth, session=http)
+        except Exception as exc:
+            raise exceptions.ConfigError(
+                f'[{group}] session options: {" ".join(str(exc).split())}'
+            ) from None
+        kwargs = {'compute_api_version': settings.compute_api_version,
+                  'interface': settings.interface}
+        if settings.region_name:
+            kwargs['region_name'] = settings.region_name
+        with errors('connecting'):
+            conn = openstack.connection.Connection(
+                session=sess, app_name='nova-hotspot', **kwargs)
+        return cls(conn, counter)
+
+    @classmethod
+    def from_cloud_name(cls, name, compute_api_version='2.88'):
+        """Connect as cloud ``name`` of clouds.yaml."""
+        with errors(f'cloud {name!r}'):
+            conn = openstack.connect(cloud=name,
+                                     compute_api_version=compute_api_version)
+            counter = ApiCounter()
+            conn.session.session.hooks['response'].append(counter.hook)
+        return cls(conn, counter)
