@@ -129,7 +129,7 @@ def _host(index, data, default_cpu_threshold, default_mem_threshold):
 def _server(index, data):
     rec = _Record(_label('servers', index, data, 'id'), data)
     role = data.get('role')
-    if role is not None and role not in ROLES:
+    if role is not None and (not isinstance(role, str) or role not in ROLES):
         rec.fail('role', f"must be 'master', 'slave' or null, got {role!r}")
     return model.Server(
         id=rec.string('id'),
