@@ -215,9 +215,12 @@ def build(raw, settings, usage, extra_pins=None):
         raw.groups, metadata, settings.role_metadata_key)
     problems.extend(role_problems)
     policy = {}
+    affinity = {}
     for group in raw.groups:
         for member in group.members:
             policy.setdefault(member, group)
+            if group.policy == HARD_AFFINITY:
+                affinity.setdefault(member, group.id)
 
     records = []
     for srv in sorted(raw.servers,
@@ -241,8 +244,8 @@ def build(raw, settings, usage, extra_pins=None):
         if srv.get('locked'):
             pins.append('locked')
         group = policy.get(srv['id'])
-        if group is not None and group.policy == HARD_AFFINITY:
-            pins.append(f'member of affinity group {group.id}')
+        if srv['id'] in affinity:
+            pins.append(f'member of affinity group {affinity[srv["id"]]}')
         if not hosts[host].target and (
                 hosts[host].state != 'up'
                 or host in settings.excluded_hosts):

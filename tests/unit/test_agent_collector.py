@@ -1,0 +1,195 @@
+"""collector.build: plain API data in, core snapshot out."""
+
+import dataclasses
+
+import pytest
+from oslo_config import cfg
+
+from nova_hotspot import conf as hotspot_conf
+from nova_hotspot.agent import collector
+from nova_hotspot.agent.roles import Group
+from nova_hotspot.conf import hotspot
+from nova_hotspot.core import detect
+from nova_hotspot.core import model
+from nova_hotspot.core import validate
+from nova_hotspot.strategies import paper
+
+
+def settings(**overrides):
+    conf = cfg.ConfigOpts()
+    hotspot_conf.register_opts(conf)
+    conf([], project='nova-hotspot-test', default_config_files=[])
+    return dataclasses.replace(hotspot.load(conf), **overrides)
+
+
+def inventory(vcpu=1000, ram=800000, ratio=4.0, reserved_ram=512):
+    return {'VCPU': {'total': vcpu, 'reserved': 0,
+                     'allocation_ratio': ratio},
+            'MEMORY_MB': {'total': ram, 'reserved': reserved_ram,
+                          'allocation_ratio': 1.0}}
+
+
+def hyp(n, state='up', status='enabled'):
+    return {'id': f'rp{n}', 'hypervisor_hostname': f'node{n}',
+            'state': state, 'status': status, 'service_host': f'compute{n}'}
+
+
+def server(sid, host, vcpus, ram=1024, role=None, status='ACTIVE',
+           task_state=None, created=None, **extra):
+    meta = {'hotspot_role': role} if role else {}
+    meta.update(extra.pop('metadata', {}))
+    return {'id': sid, 'name': sid, 'host': host, 'status': status,
+            'task_state': task_state, 'locked': extra.get('locked', False),
+            'project_id': extra.get('project_id', 'p1'), 'metadata': meta,
+            'created': created or f'2026-01-01T00:00:{len(sid):02d}',
+            'flavor': {'vcpus': vcpus, 'ram': ram, 'disk': 1}}
+
+
+# The paper's figure 2, x10 CPU on 1000-VCPU hosts.
+FIGURE2 = [('M1', 1, 500, 'master', 'b1'), ('S21', 1, 200, 'slave', 'b2'),
+           ('S31', 1, 200, 'slave', 'b3'), ('M2', 2, 400, 'master', 'b2'),
+           ('S11', 2, 200, 'slave', 'b1'), ('M3', 3, 450, 'master', 'b3'),
+           ('S22', 3, 100, 'slave', 'b2'), ('S12', 4, 150, 'slave', 'b1'),
+           ('S32', 4, 100, 'slave', 'b3'), ('V51', 5, 150, None, None)]
+
+
+def figure2_raw(hypervisors=None, inventories=None, aggregates=()):
+    servers = [server(sid, f'compute{h}', cpu, role=role,
+                      created=f'2026-01-01T00:00:{i:02d}')
+               for i, (sid, h, cpu, role, _) in enumerate(FIGURE2)]
+    groups = [Group(g, 'anti-affinity',
+                    tuple(sid for sid, _, _, _, gg in FIGURE2 if gg == g))
+              for g in ('b1', 'b2', 'b3')]
+    hyps = hypervisors or [hyp(n) for n in (1, 2, 3, 4, 5)]
+    invs = inventories or {h['id']: inventory() for h in hyps}
+    return collector.RawCloud(hyps, invs, servers, groups, list(aggregates))
+
+
+def placement_usage(records):
+    return {r.id: (r.vcpus, r.ram) for r in records}, []
+
+
+def test_figure2_maps_onto_the_core_and_paper_moves_m1_to_compute5():
+    c = collector.build(figure2_raw(), settings(capacity='physical'),
+                        placement_usage)
+    cluster = c.cluster
+    assert [h.name for h in cluster.hosts] == [f'compute{n}'
+                                              for n in range(1, 6)]
+    assert cluster.host('compute1').vcpus == 1000
+    assert cluster.host('compute1').memory_mb == 800000 - 512
+    m1 = cluster.server('M1')
+    assert (m1.host, m1.cpu, m1.role, m1.group) == (
+        'compute1', 500, model.Role.MASTER, 'b1')
+    assert [h.host for h in detect.detect(cluster)] == ['compute1']
+    plan = paper.PaperStrategy().plan(cluster)
+    assert [(m.server, m.target) for m in plan.migrations] == [
+        ('M1', 'compute5')]
+    assert validate.validate_plan(cluster, plan) == []
+    assert c.problems == []
+
+
+def test_allocation_capacity_uses_the_ratio():
+    c = collector.build(figure2_raw(), settings(capacity='allocation'),
+                        placement_usage)
+    assert c.cluster.host('compute1').vcpus == 4000
+    assert detect.detect(c.cluster) == []
+
+
+def test_aggregate_overrides_lowest_wins_bad_value_reported():
+    aggs = [{'name': 'a', 'hosts': ['compute2'],
+             'metadata': {'hotspot_cpu_threshold': '0.5'}},
+            {'name': 'b', 'hosts': ['compute2', 'compute3'],
+             'metadata': {'hotspot_cpu_threshold': '0.7',
+                          'hotspot_mem_threshold': '2'}}]
+    c = collector.build(figure2_raw(aggregates=aggs),
+                        settings(capacity='physical'), placement_usage)
+    assert c.cluster.host('compute2').cpu_threshold == 0.5
+    assert c.cluster.host('compute3').cpu_threshold == 0.7
+    assert c.cluster.host('compute1').cpu_threshold == 0.8
+    assert c.cluster.host('compute3').mem_threshold == 0.8
+    assert [p.kind for p in c.problems] == ['bad-aggregate-threshold']
+    # compute2 (600 of 500) is now hot too
+    assert {h.host for h in detect.detect(c.cluster)} == {'compute1',
+                                                         'compute2'}
+
+
+def test_down_disabled_excluded_hosts_and_missing_inventory():
+    hyps = [hyp(1), hyp(2, state='down'), hyp(3, status='disabled'),
+            hyp(4), hyp(5)]
+    invs = {h['id']: inventory() for h in hyps}
+    del invs['rp4']
+    raw = figure2_raw(hypervisors=hyps, inventories=invs)
+    c = collector.build(raw, settings(capacity='physical',
+                                      excluded_hosts=frozenset({'compute5'})),
+                        placement_usage)
+    hosts = {h.name: h for h in c.cluster.hosts}
+    assert set(hosts) == {'compute1', 'compute2', 'compute3', 'compute5'}
+    assert hosts['compute1'].enabled
+    assert not hosts['compute2'].enabled   # down
+    assert not hosts['compute3'].enabled   # disabled
+    assert not hosts['compute5'].enabled   # excluded
+    # down and excluded hosts: their servers may not move; disabled: may
+    assert c.cluster.server('M2').pinned
+    assert c.cluster.server('V51').pinned
+    assert not c.cluster.server('M3').pinned
+    kinds = sorted(p.kind for p in c.problems)
+    assert kinds == ['no-inventory', 'unknown-host', 'unknown-host']
+    assert {p.server for p in c.problems if p.kind == 'unknown-host'} == {
+        'S12', 'S32'}
+    # nowhere to go: no target is up, enabled and not excluded
+    plan = paper.PaperStrategy().plan(c.cluster)
+    assert plan.migrations == ()
+
+
+def test_server_states_and_pins():
+    raw = figure2_raw()
+    extra = [server('busy', 'compute1', 1, task_state='migrating'),
+             server('err', 'compute1', 1, status='ERROR'),
+             server('nohost', None, 1, status='BUILD'),
+             server('opt', 'compute1', 1,
+                    metadata={'hotspot_optout': 'Yes'}),
+             server('lock', 'compute1', 1, locked=True),
+             server('proj', 'compute1', 1, project_id='secret'),
+             server('cool', 'compute1', 1)]
+    raw = dataclasses.replace(
+        raw, servers=raw.servers + extra,
+        groups=raw.groups + [Group('aff', 'affinity', ('M2',))])
+    c = collector.build(
+        raw, settings(capacity='physical',
+                      excluded_projects=frozenset({'secret'})),
+        placement_usage, extra_pins={'cool': 'cooldown'})
+    cl = c.cluster
+    assert cl.server_index('nohost') is None
+    assert cl.server('busy').status == 'ACTIVE/migrating'
+    assert not cl.server('busy').movable
+    assert not cl.server('err').movable
+    for sid in ('opt', 'lock', 'proj', 'cool', 'M2'):
+        assert cl.server(sid).pinned, sid
+    assert c.servers['cool'].pinned_by == ('cooldown',)
+    assert not cl.server('M1').pinned
+    # load counts whatever the status
+    # (six more servers of 1 vCPU on compute1; 'nohost' is on none)
+    assert detect.detect(cl)[0].cpu_used == 900 + 6
+
+
+def test_usage_source_numbers_win_and_missing_ones_fall_back():
+    def half(records):
+        return {r.id: (r.vcpus / 2, 10.0) for r in records
+                if r.id != 'M1'}, []
+    c = collector.build(figure2_raw(), settings(capacity='physical'), half)
+    assert c.cluster.server('S21').cpu == 100
+    assert c.cluster.server('S21').mem == 10.0
+    assert c.cluster.server('M1').cpu == 500
+    assert c.usage['M1'] == (500, 1024)
+
+
+@pytest.mark.parametrize('inv, mode, expected', [
+    ({'total': 10, 'reserved': 2, 'allocation_ratio': 4.0}, 'allocation',
+     32.0),
+    ({'total': 10, 'reserved': 2, 'allocation_ratio': 4.0}, 'physical',
+     8.0),
+    ({'total': 10, 'reserved': 20, 'allocation_ratio': 1.0}, 'allocation',
+     0.0),
+])
+def test_capacity(inv, mode, expected):
+    assert collector.capacity(inv, mode) == expected
