@@ -1,0 +1,213 @@
+"""The actuators' safety rules: gate, cooldowns, re-check, and the loop
+that runs planned migrations under them."""
+
+import threading
+import time
+
+import pytest
+
+from nova_hotspot.actuators import base
+from nova_hotspot.actuators import limits
+from nova_hotspot.actuators import log as log_actuator
+from nova_hotspot.agent import collector
+from nova_hotspot.core import plan as plan_mod
+
+
+def mig(server, source, target='t'):
+    return plan_mod.Migration(server, source, target)
+
+
+# --- Gate -----------------------------------------------------------------
+
+def test_gate_global_limit():
+    gate = limits.Gate(limits.Limits(max_concurrent=2, max_per_host=5), {})
+    chosen = gate.startable([mig('a', 'h1'), mig('b', 'h2'), mig('c', 'h3')])
+    assert [m.server for m in chosen] == ['a', 'b']
+    assert 'limit 2' in gate.blocked(mig('c', 'h3'))
+    gate.finish(chosen[0])
+    assert gate.blocked(mig('c', 'h3')) is None
+
+
+def test_gate_per_source_host_limit_lets_others_pass():
+    gate = limits.Gate(limits.Limits(max_concurrent=5, max_per_host=1), {})
+    chosen = gate.startable([mig('a', 'h1'), mig('b', 'h1'), mig('c', 'h2')])
+    assert [m.server for m in chosen] == ['a', 'c']
+    assert 'off h1' in gate.blocked(mig('b', 'h1'))
+
+
+def test_gate_never_two_of_one_group():
+    groups = {'m1': 'g', 's1': 'g', 'x': 'other', 'y': None}
+    gate = limits.Gate(limits.Limits(max_concurrent=5, max_per_host=5),
+                       groups)
+    chosen = gate.startable([mig('m1', 'h1'), mig('s1', 'h2'),
+                             mig('x', 'h3'), mig('y', 'h4')])
+    assert [m.server for m in chosen] == ['m1', 'x', 'y']
+    assert 'same group g' in gate.blocked(mig('s1', 'h2'))
+
+
+# --- Cooldowns ------------------------------------------------------------
+
+def test_cooldowns():
+    cd = limits.Cooldowns()
+    cd.record('a', now=100.0, result='refused')
+    assert cd.remaining('a', 150.0, 60) == pytest.approx(10.0)
+    assert cd.remaining('a', 160.0, 60) == 0.0
+    assert cd.remaining('b', 150.0, 60) == 0.0
+    pins = cd.pins(150.0, 60)
+    assert list(pins) == ['a'] and 'refused' in pins['a']
+    assert cd.pins(161.0, 60) == {}
+
+
+# --- recheck --------------------------------------------------------------
+
+TARGET = collector.HostRecord('t', 'rp', 'up', 'enabled', vcpus=100,
+                              memory_mb=1000, cpu_threshold=0.8,
+                              mem_threshold=0.8, target=True)
+
+
+def fresh(sid, host='s', status='ACTIVE', task_state=None, cpu=10,
+          ram=100, locked=False):
+    return {'id': sid, 'host': host, 'status': status,
+            'task_state': task_state, 'locked': locked,
+            'flavor': {'vcpus': cpu, 'ram': ram}}
+
+
+def flavor_usage(server):
+    return server['flavor']['vcpus'], server['flavor']['ram']
+
+
+def check(server, target=TARGET, on_target=(), members=(), incoming=()):
+    return limits.recheck(mig('a', 's'), server, target, list(on_target),
+                          flavor_usage, members, incoming)
+
+
+def test_recheck_passes_on_unchanged_state():
+    assert check(fresh('a'), on_target=[fresh('b', 't', cpu=70)]) is None
+
+
+@pytest.mark.parametrize('kwargs, words', [
+    ({'server': None}, 'gone'),
+    ({'server': fresh('a', host='elsewhere')}, "now on 'elsewhere'"),
+    ({'server': fresh('a', status='MIGRATING', task_state='migrating')},
+     'MIGRATING/migrating'),
+    ({'server': fresh('a', locked=True)}, 'locked'),
+    ({'on_target': [fresh('b', 't', cpu=71)]}, 'CPU 81 > 80'),
+    ({'on_target': [fresh('b', 't', ram=701)]}, 'memory'),
+    ({'incoming': [(71, 0)]}, 'CPU 81 > 80'),
+    ({'on_target': [fresh('s1', 't')], 'members': ['a', 's1']},
+     'member of the same group'),
+    ({'target': collector.HostRecord('t', 'rp', 'down', 'enabled', 1, 1, 1,
+                                     1, target=False,
+                                     why_not_target='hypervisor state down')},
+     'state down'),
+])
+def test_recheck_refuses(kwargs, words):
+    kwargs.setdefault('server', fresh('a'))
+    server = kwargs.pop('server')
+    assert words in check(server, **kwargs)
+
+
+# --- the execute loop -----------------------------------------------------
+
+class Recorder(base.Actuator):
+    """Runs each migration as a short sleep and records when."""
+
+    name = 'recorder'
+
+    def __init__(self, lims, results=None, seconds=0.05):
+        super().__init__()
+        self.limits = lims
+        self.results = results or {}
+        self.seconds = seconds
+        self.spans = []
+        self.lock = threading.Lock()
+
+    def run_one(self, cloud, collection, migration, gate):
+        start = time.monotonic()
+        time.sleep(self.seconds)
+        with self.lock:
+            self.spans.append((migration.server, start, time.monotonic()))
+        return limits.Outcome(migration.server, migration.source,
+                              migration.target,
+                              self.results.get(migration.server,
+                                               'completed'))
+
+
+class FakeCollection:
+    def __init__(self, groups):
+        self.servers = {sid: type('R', (), {'group': g})()
+                        for sid, g in groups.items()}
+
+
+def overlaps(spans):
+    spans = sorted(spans, key=lambda s: s[1])
+    return any(b[1] < a[2] for a, b in zip(spans, spans[1:]))
+
+
+def run(actuator, migrations, groups=None, cooldowns=None, stop=None):
+    plan = plan_mod.Plan('test', tuple(migrations))
+    groups = groups or {m.server: None for m in migrations}
+    return actuator.execute(None, FakeCollection(groups), plan,
+                            cooldowns or limits.Cooldowns(),
+                            stop or threading.Event())
+
+
+def test_execute_one_at_a_time_never_overlaps():
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_host=1,
+                                 max_per_cycle=10))
+    outcomes = run(act, [mig('a', 'h1'), mig('b', 'h2'), mig('c', 'h3')])
+    assert [o.result for o in outcomes] == ['completed'] * 3
+    assert len(act.spans) == 3 and not overlaps(act.spans)
+
+
+def test_execute_runs_independent_moves_in_parallel():
+    act = Recorder(limits.Limits(max_concurrent=3, max_per_host=1,
+                                 max_per_cycle=10), seconds=0.3)
+    run(act, [mig('a', 'h1'), mig('b', 'h2'), mig('c', 'h3')])
+    assert overlaps(act.spans)
+
+
+def test_execute_serialises_a_group_and_a_source_host():
+    act = Recorder(limits.Limits(max_concurrent=3, max_per_host=1,
+                                 max_per_cycle=10), seconds=0.2)
+    run(act, [mig('m', 'h1'), mig('s', 'h2'), mig('x', 'h1')],
+        groups={'m': 'g', 's': 'g', 'x': None})
+    spans = {s: (a, b) for s, a, b in act.spans}
+    assert spans['s'][0] >= spans['m'][1]      # same group
+    assert spans['x'][0] >= spans['m'][1]      # same source host
+
+
+def test_execute_cap_cooldown_and_recorded_attempts():
+    cooldowns = limits.Cooldowns()
+    cooldowns.record('cold', time.time(), 'refused')
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=2,
+                                 cooldown=60), results={'a': 'refused'})
+    outcomes = run(act, [mig('cold', 'h0'), mig('a', 'h1'), mig('b', 'h2'),
+                         mig('c', 'h3')], cooldowns=cooldowns)
+    assert [(o.server, o.result) for o in outcomes] == [
+        ('cold', 'skipped'), ('a', 'refused'), ('b', 'completed'),
+        ('c', 'skipped')]
+    assert 'cooldown' in outcomes[0].reason
+    assert 'cap of 2' in outcomes[3].reason
+    # attempts, successful or not, start a cooldown
+    assert cooldowns.remaining('a', time.time(), 60) > 0
+    assert cooldowns.remaining('b', time.time(), 60) > 0
+    assert cooldowns.remaining('c', time.time(), 60) == 0
+
+
+def test_execute_stop_finishes_in_flight_starts_nothing_new():
+    stop = threading.Event()
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=10),
+                   seconds=0.3)
+    timer = threading.Timer(0.1, stop.set)
+    timer.start()
+    outcomes = run(act, [mig('a', 'h1'), mig('b', 'h2')], stop=stop)
+    assert [o.result for o in outcomes] == ['completed', 'not-started']
+
+
+def test_log_actuator_moves_nothing_and_starts_no_cooldown():
+    cooldowns = limits.Cooldowns()
+    act = log_actuator.LogActuator()
+    outcomes = run(act, [mig('a', 'h1')], cooldowns=cooldowns)
+    assert [o.result for o in outcomes] == ['dry-run']
+    assert cooldowns.pins(time.time(), 3600) == {}
