@@ -1,0 +1,136 @@
+"""Leader election between nova-hotspot agents (tooz).
+
+Only the leader plans and migrates, so two agents never start migrations at
+the same time. Leadership is a tooz lock with a time to live (the backend's
+lock timeout, e.g. ``redis://...?timeout=10``): a keeper thread takes it,
+or extends it, every third of that time. The agent believes it leads only
+until two thirds of the time to live after the start of its last
+successful take or extension; the lock cannot pass to another agent before
+the whole time to live is over, so the two windows never overlap.
+``is_leader()`` is asked before every cycle and before each migration. A
+dead leader's lock expires after the time to live; a standby agent takes it
+at its next attempt, so a takeover happens within 4/3 of the time to live.
+
+Without a backend the agent is alone: ``Solo.is_leader()`` is always true.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+
+import tooz
+from tooz import coordination
+
+from nova_hotspot import exceptions
+
+LOG = logging.getLogger(__name__)
+
+#: tooz's own default lock time to live, for drivers that do not say.
+DEFAULT_TTL = 30.0
+
+
+class Solo:
+    """No coordination backend: this agent is the only one."""
+
+    member_id = None
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def is_leader(self):
+        return True
+
+
+class Leadership:
+    """A leader lock on a tooz backend, kept fresh by a thread."""
+
+    def __init__(self, backend_url, group, member_id=None,
+                 clock=time.monotonic):
+        self.member_id = (member_id
+                          or f'{socket.gethostname()}:{os.getpid()}')
+        self.lock_name = f'{group}-leader'.encode()
+        self._backend_url = backend_url
+        self._clock = clock
+        self._coordinator = None
+        self._lock = None
+        self._holding = False
+        self._valid_until = 0.0
+        self._stopped = threading.Event()
+        self._thread = None
+        self._was_leader = None
+        self.ttl = DEFAULT_TTL
+
+    def start(self):
+        try:
+            self._coordinator = coordination.get_coordinator(
+                self._backend_url, self.member_id.encode())
+            self._coordinator.start()
+            self._lock = self._coordinator.get_lock(self.lock_name)
+        except tooz.ToozError as exc:
+            raise exceptions.CloudError(
+                f'[coordination] backend_url: cannot reach the backend: '
+                f'{type(exc).__name__}: {exc}') from exc
+        self.ttl = float(getattr(self._coordinator, 'lock_timeout', None)
+                         or DEFAULT_TTL)
+        self._keep()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name='hotspot-leadership')
+        self._thread.start()
+        LOG.info('coordination: %s competes for %s (lock time to live '
+                 '%.0fs)', self.member_id, self.lock_name.decode(),
+                 self.ttl)
+
+    def _run(self):
+        while not self._stopped.wait(self.ttl / 3.0):
+            self._keep()
+
+    def _keep(self):
+        """Take or extend the lock once; remember until when it is ours."""
+        started = self._clock()
+        try:
+            if self._holding:
+                ok = self._lock.heartbeat()
+            else:
+                ok = self._lock.acquire(blocking=False)
+        except Exception as exc:  # any driver error means: not ours
+            LOG.warning('coordination: lock refresh failed: %s', exc)
+            ok = False
+        self._holding = bool(ok)
+        self._valid_until = started + self.ttl * 2.0 / 3.0 if ok else 0.0
+
+    def is_leader(self):
+        """Whether this agent may start work now. Never raises."""
+        leading = self._holding and self._clock() < self._valid_until
+        if leading != self._was_leader:
+            LOG.info('coordination: %s is %s', self.member_id,
+                     'the leader' if leading else 'standing by')
+            self._was_leader = leading
+        return leading
+
+    def stop(self):
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._coordinator is None:
+            return
+        try:
+            if self._holding:
+                self._lock.release()
+            self._coordinator.stop()
+        except Exception as exc:
+            LOG.warning('coordination: leaving failed: %s', exc)
+        self._holding = False
+        self._coordinator = None
+
+
+def from_conf(conf):
+    """Solo or Leadership, from the ``[coordination]`` options."""
+    options = conf.coordination
+    if not options.backend_url:
+        return Solo()
+    return Leadership(options.backend_url, options.group, options.member_id)
