@@ -10,6 +10,7 @@ import pathlib
 
 import pytest
 
+from nova_hotspot import plugins
 from nova_hotspot.core import model
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
@@ -135,11 +136,18 @@ CASES = [
 ]
 
 
+IMPLEMENTATIONS = {
+    'reference': paper.PaperStrategy,
+    'registered': lambda: plugins.load_strategy('paper'),
+}
+
+
+@pytest.mark.parametrize('implementation', sorted(IMPLEMENTATIONS))
 @pytest.mark.parametrize('hosts, servers, expected',
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_paper_moves(hosts, servers, expected):
+def test_paper_moves(hosts, servers, expected, implementation):
     snap = cluster(hosts, servers)
-    plan = paper.PaperStrategy().plan(snap)
+    plan = IMPLEMENTATIONS[implementation]().plan(snap)
     assert moves(plan) == expected
     assert validate.validate_plan(snap, plan) == []
 

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from nova_hotspot import plugins
 from nova_hotspot.core import detect
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
@@ -44,8 +45,13 @@ def snapshots(draw, max_hosts=8, max_servers=30):
 @settings(max_examples=400, deadline=None)
 @given(snapshots())
 def test_paper_makes_the_moves_of_the_algorithm_as_written(snap):
+    # Both the straightforward implementation and the registered (fast)
+    # plugin an operator gets with --strategy paper.
     plan = paper.PaperStrategy().plan(snapshot.from_dict(snap))
     assert moves(plan) == plan_as_written(snap)
+    registered = plugins.load_strategy('paper').plan(
+        snapshot.from_dict(snap))
+    assert moves(registered) == moves(plan)
 
 
 @settings(max_examples=300, deadline=None)
