@@ -44,8 +44,9 @@ def build_parser():
         'plan', help='plan migrations for a cluster snapshot',
         description='Plan hotspot migrations for a snapshot (JSON, see '
                     'doc/snapshot-format.md). Nothing is moved.')
-    plan.add_argument('--snapshot', required=True, metavar='FILE',
+    plan.add_argument('--snapshot', metavar='FILE',
                       help='snapshot JSON file, or - for standard input')
+    _live_arguments(plan)
     plan.add_argument('--strategy', default='paper',
                       help='planning strategy (default: %(default)s)')
     plan.add_argument('--format', choices=('table', 'json'),
@@ -59,7 +60,54 @@ def build_parser():
                       help='memory threshold of hosts that give none '
                            '(default: %(default)s)')
     plan.set_defaults(func=cmd_plan)
+    snap = commands.add_parser(
+        'snapshot', help='save a live cloud as a snapshot file',
+        description='Collect a live cloud (hosts from Nova and Placement, '
+                    'servers, server groups and roles) into a snapshot '
+                    'in the core\'s format. Nothing is moved.')
+    _live_arguments(snap)
+    snap.add_argument('--output', '-o', default='-', metavar='FILE',
+                      help='where to write it (default: standard output)')
+    snap.set_defaults(func=cmd_snapshot)
     return parser
+
+
+def _live_arguments(parser):
+    parser.add_argument('--cloud', metavar='NAME',
+                        help='collect this clouds.yaml cloud (admin) '
+                             'instead of reading a snapshot')
+    parser.add_argument('--config-file', action='append', default=[],
+                        metavar='FILE',
+                        help='nova.conf-like file(s) with a [hotspot] '
+                             'group: its options (and, without --cloud, '
+                             'its credentials) are used; repeatable')
+
+
+def _collect_live(args, cpu_threshold=None, mem_threshold=None):
+    from nova_hotspot.agent import live  # needs the agent's libraries
+    collection = live.collect(args.cloud, args.config_file, cpu_threshold,
+                              mem_threshold)
+    for problem in collection.problems:
+        print(f'nova-hotspot: warning: {problem}', file=sys.stderr)
+    return collection
+
+
+def cmd_snapshot(args):
+    if not args.cloud and not args.config_file:
+        raise exceptions.ConfigError('snapshot: give --cloud NAME or '
+                                     '--config-file FILE')
+    collection = _collect_live(args)
+    text = json.dumps(snapshot.to_dict(collection.cluster), indent=1)
+    if args.output == '-':
+        print(text)
+    else:
+        try:
+            with open(args.output, 'w', encoding='utf-8') as f:
+                f.write(text + '\n')
+        except OSError as exc:
+            raise exceptions.ConfigError(
+                f'snapshot: cannot write {args.output}: {exc}') from None
+    return 0
 
 
 def read_snapshot(path, cpu_threshold, mem_threshold):
@@ -133,8 +181,21 @@ def format_table(report):
 
 
 def cmd_plan(args):
-    cluster = read_snapshot(args.snapshot, args.cpu_threshold,
-                            args.mem_threshold)
+    live = args.cloud or args.config_file
+    if bool(args.snapshot) == bool(live):
+        raise exceptions.ConfigError(
+            'plan: give either --snapshot FILE or a live cloud '
+            '(--cloud NAME and/or --config-file FILE)')
+    if live:
+        # With --config-file the thresholds are [hotspot]'s; with only
+        # --cloud they are the command line's.
+        explicit = not args.config_file
+        cluster = _collect_live(
+            args, args.cpu_threshold if explicit else None,
+            args.mem_threshold if explicit else None).cluster
+    else:
+        cluster = read_snapshot(args.snapshot, args.cpu_threshold,
+                                args.mem_threshold)
     strategy = plugins.load_strategy(args.strategy)
     plan = strategy.plan(cluster)
     violations = validate.validate_plan(cluster, plan)

@@ -1,0 +1,47 @@
+"""Collect a live cloud for the CLI (``nova-hotspot plan --cloud`` /
+``--config-file``, ``nova-hotspot snapshot``): nothing is moved."""
+
+import dataclasses
+
+from oslo_config import cfg
+
+from nova_hotspot import conf as hotspot_conf
+from nova_hotspot import exceptions
+from nova_hotspot import plugins
+from nova_hotspot.agent import collector
+from nova_hotspot.cloud import Cloud
+from nova_hotspot.conf import hotspot
+
+
+def collect(cloud_name=None, config_files=(), cpu_threshold=None,
+            mem_threshold=None):
+    """A ``collector.Collection`` of a live cloud.
+
+    ``cloud_name``: a clouds.yaml entry (admin rights); otherwise the
+    keystoneauth options of ``[hotspot]`` in ``config_files`` are used.
+    ``[hotspot]`` options (thresholds, capacity, usage source, role key,
+    exclusions) come from ``config_files`` when given, else their
+    defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
+    """
+    conf = cfg.ConfigOpts()
+    hotspot_conf.register_opts(conf)
+    try:
+        conf([], project='nova', prog='nova-hotspot',
+             default_config_files=list(config_files))
+    except cfg.Error as exc:
+        raise exceptions.ConfigError(' '.join(str(exc).split())) from None
+    settings = hotspot.load(conf)
+    overrides = {}
+    if cpu_threshold is not None:
+        overrides['cpu_threshold'] = cpu_threshold
+    if mem_threshold is not None:
+        overrides['mem_threshold'] = mem_threshold
+    settings = dataclasses.replace(settings, **overrides)
+    if cloud_name:
+        cloud = Cloud.from_cloud_name(cloud_name,
+                                      settings.compute_api_version)
+    else:
+        cloud = Cloud.from_conf(conf, settings)
+    usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
+                         settings=settings)
+    return collector.collect(cloud, settings, usage)
