@@ -14,6 +14,7 @@ from nova_hotspot import exceptions
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import collector
+from nova_hotspot.agent import coordination
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.conf import hotspot as hotspot_conf
 from nova_hotspot.core import detect
@@ -42,9 +43,24 @@ class CycleReport:
         return sum(self.api_calls.values())
 
 
+class _StopOrLost:
+    """What the actuator asks before starting each migration: stop when
+    the agent stops or loses the leadership."""
+
+    def __init__(self, stop, leader):
+        self.stop, self.leader = stop, leader
+
+    def is_set(self):
+        return self.stop.is_set() or not self.leader.is_leader()
+
+
 class Agent:
-    def __init__(self, conf, cloud=None, clock=time.time):
+    def __init__(self, conf, cloud=None, clock=time.time, leader=None):
         self.conf = conf
+        # Solo unless [coordination] backend_url is set; the service
+        # starts and stops it.
+        self.leader = leader if leader is not None else \
+            coordination.from_conf(conf)
         self.settings = hotspot_conf.load(conf)
         self.cloud = cloud if cloud is not None else Cloud.from_conf(
             conf, self.settings)
@@ -111,6 +127,9 @@ class Agent:
 
     def _cycle(self, report):
         settings = self.settings
+        if not self.leader.is_leader():
+            LOG.info('cycle %d: standing by (not the leader)', report.number)
+            return
         pins = self.cooldowns.pins(self.clock(), settings.cooldown)
         collection = collector.collect(self.cloud, settings, self.usage,
                                        pins)
@@ -144,7 +163,8 @@ class Agent:
         if not plan.migrations:
             return
         report.outcomes = self.actuator.execute(
-            self.cloud, collection, plan, self.cooldowns, self.stop)
+            self.cloud, collection, plan, self.cooldowns,
+            _StopOrLost(self.stop, self.leader))
         for outcome in report.outcomes:
             level = logging.INFO if outcome.result in (
                 'completed', 'dry-run') else logging.WARNING

@@ -76,6 +76,7 @@ class Service:
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGINT, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
+        self.agent.leader.start()
         thread = threading.Thread(target=self.worker.start,
                                   name='hotspot-periodic', daemon=True)
         thread.start()
@@ -94,6 +95,7 @@ class Service:
                 self.worker.stop()
                 self.worker.wait()
                 thread.join()
+                self.agent.leader.stop()
                 LOG.info('nova-hotspot-agent stopped after %d cycle(s)',
                          self.agent.cycles)
                 return 0
@@ -114,7 +116,11 @@ def main(argv=None):
               file=sys.stderr)
         return EXIT_CONFIG
     if conf.once:
-        report = agent.run_once()
+        agent.leader.start()
+        try:
+            report = agent.run_once()
+        finally:
+            agent.leader.stop()
         if report.error:
             return 1
         left = report.plan.unresolved if report.plan else ()

@@ -6,9 +6,11 @@ owns. There is no global CONF: the agent, the CLI and the tests each build
 their own and pass it on explicitly.
 """
 
+from nova_hotspot.conf import coordination
 from nova_hotspot.conf import hotspot
 
 
 def register_opts(conf):
     """Register every nova-hotspot option group on ``conf``."""
     hotspot.register_opts(conf)
+    coordination.register_opts(conf)

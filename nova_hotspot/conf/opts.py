@@ -4,8 +4,9 @@
 etc/nova-hotspot/nova-hotspot-config-generator.conf) calls ``list_opts``.
 """
 
+from nova_hotspot.conf import coordination
 from nova_hotspot.conf import hotspot
 
 
 def list_opts():
-    return hotspot.list_opts()
+    return hotspot.list_opts() + coordination.list_opts()
