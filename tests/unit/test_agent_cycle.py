@@ -1,0 +1,52 @@
+"""The Agent without a cloud: SIGHUP reload rules, and a cycle against an
+endpoint that does not answer (a real connection failure, translated)."""
+
+from oslo_config import cfg
+
+from nova_hotspot import conf as hotspot_conf
+from nova_hotspot.agent import cycle
+
+AUTH = ('auth_type = password\nauth_url = http://127.0.0.1:9/v3\n'
+        'username = u\npassword = p\nproject_name = p\n'
+        'user_domain_name = Default\nproject_domain_name = Default\n')
+
+
+def make(tmp_path, extra=''):
+    path = tmp_path / 'nova.conf'
+    path.write_text(f'[hotspot]\n{AUTH}{extra}')
+    conf = cfg.ConfigOpts()
+    hotspot_conf.register_opts(conf)
+    conf([], project='nova', default_config_files=[str(path)])
+    return path, cycle.Agent(conf)
+
+
+def test_reload_applies_mutable_options_keeps_immutable(tmp_path):
+    path, agent = make(tmp_path, 'interval = 60\nstrategy = paper\n')
+    assert agent.actuator.name == 'live_migrate'
+    path.write_text(f'[hotspot]\n{AUTH}interval = 5\ndry_run = true\n'
+                    'cpu_threshold = 0.5\nenabled = true\n')
+    assert agent.reload() is True
+    assert agent.settings.dry_run is True
+    assert agent.actuator.name == 'log'
+    assert agent.settings.cpu_threshold == 0.5
+    assert agent.settings.enabled is True
+    assert agent.settings.interval == 60       # only at restart
+
+
+def test_reload_with_a_bad_value_keeps_the_old_options(tmp_path):
+    path, agent = make(tmp_path, 'cpu_threshold = 0.7\n')
+    path.write_text(f'[hotspot]\n{AUTH}cpu_threshold = 7\n')
+    assert agent.reload() is False
+    assert agent.settings.cpu_threshold == 0.7
+    path.write_text(f'[hotspot]\n{AUTH}strategy = nosuch\n')
+    assert agent.reload() is False
+    assert agent.settings.strategy == 'paper'
+
+
+def test_cycle_against_an_unreachable_cloud_reports_one_line(tmp_path):
+    _, agent = make(tmp_path)
+    report = agent.run_once()
+    assert report.error is not None
+    assert report.error.startswith('listing hypervisors: ')
+    assert '\n' not in report.error
+    assert report.outcomes == []
