@@ -1,0 +1,438 @@
+"""Strategy ``cure``: cure every hot host with the set of live migrations
+that copies the least data.
+
+It keeps the paper's principles and removes its limits (see
+doc/strategies.md):
+
+* each resource is judged on its own: a host is hot when its CPU *or* its
+  memory use passes its limit, and a hot host is cured when every resource
+  is back under its limit;
+* several moves per hot host when one is not enough: for each hot host a
+  branch-and-bound search finds the set of its servers whose removal cures
+  it with the least data copied (then the fewest moves), up to
+  ``max_moves_per_host`` moves;
+* masters, slaves and ungrouped servers may all move, as ``movable_roles``
+  allows; the group rule holds for every role: no server lands on a host
+  holding another member of its group (nor two members of one group on the
+  same target);
+* the cost is data copied, a quantity whose meaning never flips: the
+  paper's "c / datasize" rewards big servers when c > 0 and small ones when
+  c < 0;
+* no mis-migration: only servers with some use of a resource that is over
+  its limit are candidates, and only *minimal* sets are kept (no member can
+  be dropped and the rest still cure), so every move, whatever the order,
+  lowers a resource still over its limit on the source;
+* no new hotspot, with headroom: a target must stay ``headroom`` (a
+  fraction of its limit) under each limit after the move, so that it does
+  not turn hot with the next bit of load. Only when a host cannot be cured
+  that way are targets filled up to their limits (a cured hotspot is worth
+  more than the margin). Hosts that shed load this cycle are never
+  targets;
+* among the hosts that can take a server, the target is the one that
+  lowers the paper's imbalance sigma^2 the most (the most weighted room).
+
+Only movable servers (ACTIVE, not pinned) move, and only to enabled hosts.
+A hot host no allowed set can cure is left untouched (no partial moves,
+which would copy data and leave it hot) and reported as unresolved.
+"""
+
+import math
+
+import numpy
+
+from nova_hotspot import exceptions
+from nova_hotspot.core import model
+from nova_hotspot.core import plan as plan_mod
+from nova_hotspot.strategies import arrays
+from nova_hotspot.strategies import base
+
+ROLE_NAMES = {'master': model.Role.MASTER, 'slave': model.Role.SLAVE,
+              'none': None}
+
+#: Slack under a limit that absorbs float rounding between the search's
+#: sums and the validator's move-by-move replay (relative to the limit).
+_ROUNDING = 1e-9
+
+#: How many of the cheapest curing sets the second search of a host keeps,
+#: to fall back on when the cheapest set's servers do not all find a
+#: target (the first search keeps only the cheapest).
+_KEEP = 8
+
+#: The search stops improving once no branch can beat the best set found
+#: by more than this fraction of data: near-ties of many small servers
+#: otherwise cost exponential time for a fraction of a percent.
+_GAP = 0.005
+
+
+def _option_error(option, problem):
+    return exceptions.ConfigError(f'strategy cure: option {option} {problem}')
+
+
+def _parse_roles(value):
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(',') if v.strip()]
+    try:
+        names = list(value)
+    except TypeError:
+        raise _option_error('movable_roles', f'must be a list of role names '
+                            f'(master, slave, none), got {value!r}') from None
+    if not names:
+        raise _option_error('movable_roles', 'must name at least one role '
+                            '(master, slave, none)')
+    for name in names:
+        if name not in ROLE_NAMES:
+            raise _option_error('movable_roles', f'has unknown role {name!r}'
+                                f' (known: master, slave, none)')
+    return frozenset(ROLE_NAMES[n] for n in names)
+
+
+def _parse_number(option, value, low, high, integer=False):
+    kind = 'an integer' if integer else 'a number'
+    if isinstance(value, str):
+        try:
+            value = int(value) if integer else float(value)
+        except ValueError:
+            raise _option_error(option, f'must be {kind}, got {value!r}') \
+                from None
+    if isinstance(value, bool) or not isinstance(
+            value, int if integer else (int, float)) \
+            or not math.isfinite(value) or not low <= value <= high:
+        raise _option_error(option, f'must be {kind} in [{low}, {high}], '
+                            f'got {value!r}')
+    return value
+
+
+class _Candidate:
+    """A server that could leave a hot host, as the search sees it."""
+
+    __slots__ = ('si', 'server', 'data', 'cpu', 'mem')
+
+    def __init__(self, si, server):
+        self.si = si
+        self.server = server
+        self.data = server.data_mb
+        self.cpu = server.cpu
+        self.mem = server.mem
+
+
+class _CoverSearch:
+    """Branch and bound over one hot host's candidates: the cheapest sets
+    (data, then moves) whose removal brings CPU and memory down by at least
+    ``need_cpu`` and ``need_mem`` (<= 0: no need), up to ``max_moves``.
+
+    Candidates are tried cheapest per unit of need first. A branch that may
+    take only candidates k, k+1, ... is cut when it cannot cover the need,
+    or when the data it already holds plus the fractional-knapsack bound of
+    the data still needed (per resource: the cheapest data per unit first,
+    the last one in part) cannot beat the ``keep``-th set found by more
+    than ``_GAP``. The bound only grows with k, so the scan of a level
+    stops at the first cut.
+    """
+
+    def __init__(self, items, need_cpu, need_mem, max_moves, node_limit,
+                 keep):
+        self.need_cpu = need_cpu
+        self.need_mem = need_mem
+        self.max_moves = max_moves
+        self.nodes_left = node_limit
+        self.keep = keep
+
+        def share(c):
+            s = 0.0
+            if need_cpu > 0:
+                s += min(c.cpu, need_cpu) / need_cpu
+            if need_mem > 0:
+                s += min(c.mem, need_mem) / need_mem
+            return s
+        self.items = sorted(items, key=lambda c: (c.data / share(c)
+                                                  if share(c) else math.inf))
+        # For each start k, the candidates k, k+1, ... by data per unit of
+        # CPU (resp. memory), for the fractional bound.
+        self.cpu_ladder = self._ladders('cpu') if need_cpu > 0 else None
+        self.mem_ladder = self._ladders('mem') if need_mem > 0 else None
+        self.kept = []   # (data, moves, items) cheapest first
+
+    def _ladders(self, resource):
+        ladders = []
+        rungs = []
+        for c in reversed(self.items):
+            use = getattr(c, resource)
+            if use > 0:
+                rungs.append((c.data / use, use))
+                rungs.sort()
+            ladders.append(tuple(rungs))
+        ladders.reverse()
+        ladders.append(())
+        return ladders
+
+    @staticmethod
+    def _least_data(ladder, need):
+        """Least data that covers ``need`` if servers could move in part
+        (inf when even all of them cannot)."""
+        data = 0.0
+        for per_unit, use in ladder:
+            if use >= need:
+                return data + need * per_unit
+            data += use * per_unit
+            need -= use
+        return math.inf
+
+    def run(self):
+        self._extend(0, self.need_cpu, self.need_mem, 0.0, [])
+        return self.kept
+
+    def _bar(self):
+        if len(self.kept) < self.keep:
+            return math.inf
+        return self.kept[-1][0] / (1.0 + _GAP)
+
+    def _extend(self, start, rem_cpu, rem_mem, data, chosen):
+        items = self.items
+        least = self._least_data
+        for k in range(start, len(items)):
+            self.nodes_left -= 1
+            if self.nodes_left < 0:
+                return
+            bound = data
+            if rem_cpu > 0:
+                bound = data + least(self.cpu_ladder[k], rem_cpu)
+            if rem_mem > 0:
+                bound = max(bound, data + least(self.mem_ladder[k], rem_mem))
+            if bound > self._bar() or bound == math.inf:
+                return   # the bound only grows with k
+            c = items[k]
+            cpu, mem = rem_cpu - c.cpu, rem_mem - c.mem
+            chosen.append(c)
+            if cpu <= 0 and mem <= 0:
+                self._keep(data + c.data, chosen)
+            elif len(chosen) < self.max_moves:
+                self._extend(k + 1, cpu, mem, data + c.data, chosen)
+            chosen.pop()
+
+    def _keep(self, data, chosen):
+        if data > self._bar():
+            return
+        # Only minimal sets: a member that could be dropped would be moved
+        # for nothing (a mis-migration once the rest has cured the host).
+        cpu = sum(c.cpu for c in chosen)
+        mem = sum(c.mem for c in chosen)
+        for c in chosen:
+            if cpu - c.cpu >= self.need_cpu and mem - c.mem >= self.need_mem:
+                return
+        self.kept.append((data, len(chosen), tuple(chosen)))
+        self.kept.sort(key=lambda kept: (kept[0], kept[1]))
+        del self.kept[self.keep:]
+
+
+class CureStrategy(base.Strategy):
+    """Cure each hot host with the least data moved; see the module
+    docstring."""
+
+    name = 'cure'
+
+    def __init__(self, movable_roles=('master', 'slave', 'none'),
+                 headroom=0.05, max_moves_per_host=8, search_nodes=20000):
+        self.movable_roles = _parse_roles(movable_roles)
+        self.headroom = float(_parse_number('headroom', headroom, 0.0, 0.5))
+        self.max_moves_per_host = _parse_number(
+            'max_moves_per_host', max_moves_per_host, 1, 100, integer=True)
+        self.search_nodes = _parse_number('search_nodes', search_nodes, 1,
+                                          10 ** 8, integer=True)
+
+    def plan(self, cluster, sources=None):
+        return _Planner(self, cluster, sources).run()
+
+
+class _Planner:
+    """One planning run: the state, the target arrays, the moves."""
+
+    def __init__(self, strategy, cluster, sources):
+        self.strategy = strategy
+        self.cluster = cluster
+        self.state = arrays.ArrayState(cluster)
+        self.acting = base.actionable(cluster, sources)
+        state = self.state
+        n = len(cluster.hosts)
+        # Targets: enabled hosts that are not hot now; a host that sheds
+        # load this cycle is never a target either.
+        self.target_ok = state.enabled & (state.cpu_cap >= 0) \
+            & (state.mem_cap >= 0)
+        # The paper's sigma^2 weights are 1/mean(cap)^2, which break when
+        # the mean cap is 0 or negative; the mean limit normalises the two
+        # resources just as well and is always positive.
+        self.w_cpu = _inverse_square(sum(state.cpu_limit) / n if n else 0.0)
+        self.w_mem = _inverse_square(sum(state.mem_limit) / n if n else 0.0)
+        self.hard_cpu = _ROUNDING * numpy.maximum(state.cpu_limit_array, 1.0)
+        self.hard_mem = _ROUNDING * numpy.maximum(state.mem_limit_array, 1.0)
+        self.margins = [(self.hard_cpu, self.hard_mem, 0.0)]
+        if strategy.headroom > 0:
+            self.margins.insert(0, (
+                strategy.headroom * state.cpu_limit_array + self.hard_cpu,
+                strategy.headroom * state.mem_limit_array + self.hard_mem,
+                strategy.headroom))
+        self.migrations = []
+        self.why = {}
+
+    def run(self):
+        state, cluster = self.state, self.cluster
+        hot = [hi for hi in state.hot_hosts() if self.acting[hi]]
+        state.track_groups_of(hot)
+
+        # Worst first: the most overloaded hosts get the first pick of
+        # targets.
+        def overload(hi):
+            return max(-state.cpu_cap_of(hi) / max(state.cpu_limit[hi], 1e-9),
+                       -state.mem_cap_of(hi) / max(state.mem_limit[hi], 1e-9))
+        for hi in sorted(hot, key=lambda hi: (-overload(hi), hi)):
+            self.target_ok[hi] = False
+            self._cure(hi)
+        unresolved = []
+        for hi in state.hot_hosts():
+            if not self.acting[hi]:
+                reason = base.NOT_A_SOURCE
+            else:
+                reason = self.why.get(hi, 'still hot after its moves '
+                                          '(rounding)')
+            unresolved.append(plan_mod.Unresolved(cluster.hosts[hi].name,
+                                                  reason))
+        return plan_mod.Plan(self.strategy.name, tuple(self.migrations),
+                             tuple(unresolved))
+
+    def _cure(self, hi):
+        state, strategy = self.state, self.strategy
+        tol_cpu = self.hard_cpu[hi]
+        tol_mem = self.hard_mem[hi]
+        cpu_over = state.cpu_cap_of(hi) < 0
+        mem_over = state.mem_cap_of(hi) < 0
+        need_cpu = (state.cpu_used[hi] - state.cpu_limit[hi] + tol_cpu
+                    if cpu_over else 0.0)
+        need_mem = (state.mem_used[hi] - state.mem_limit[hi] + tol_mem
+                    if mem_over else 0.0)
+        servers = self.cluster.servers
+        candidates = []
+        for si in state.residents[hi]:
+            s = servers[si]
+            if s.movable and s.role in strategy.movable_roles and (
+                    (cpu_over and s.cpu > 0) or (mem_over and s.mem > 0)):
+                candidates.append(_Candidate(si, s))
+        if not candidates:
+            self.why[hi] = ('no server that may move (movable roles: '
+                            f'{_roles_text(strategy.movable_roles)}) uses '
+                            'the hot resource')
+            return
+        if sum(c.cpu for c in candidates) < need_cpu \
+                or sum(c.mem for c in candidates) < need_mem:
+            self.why[hi] = ('even moving every server that may move would '
+                            'leave it over its threshold')
+            return
+        excluded = set()   # servers found to fit on no target at all
+        for cpu_margin, mem_margin, headroom in self.margins:
+            while True:
+                pool = [c for c in candidates if c.si not in excluded]
+                for keep in (1, _KEEP):
+                    kept = _CoverSearch(pool, need_cpu, need_mem,
+                                        strategy.max_moves_per_host,
+                                        strategy.search_nodes, keep).run()
+                    for data, _moves, chosen in kept:
+                        targets = self._assign(chosen, cpu_margin,
+                                               mem_margin)
+                        if targets is not None:
+                            self._commit(hi, chosen, targets, data,
+                                         headroom)
+                            return
+                # No kept set could be placed. Drop the servers that fit
+                # nowhere on their own and search again; stop when none is.
+                homeless = {c.si for _, _, chosen in kept for c in chosen
+                            if c.si not in excluded
+                            and self._assign((c,), cpu_margin,
+                                             mem_margin) is None}
+                if not homeless:
+                    break
+                excluded |= homeless
+            excluded = set()
+        self.why[hi] = (f'no set of at most {strategy.max_moves_per_host} '
+                        'moves cures it with every server on a host that '
+                        'stays under its thresholds and holds no other '
+                        'member of its group')
+
+    def _assign(self, chosen, cpu_margin, mem_margin):
+        """A target per server of ``chosen`` (largest first, each to the
+        allowed host with the most weighted room), or None. The caps are
+        changed while assigning and restored exactly afterwards."""
+        state = self.state
+        cpu_cap, mem_cap = state.cpu_cap, state.mem_cap
+        w_cpu, w_mem = self.w_cpu, self.w_mem
+        order = sorted(chosen, key=lambda c: -(w_cpu * c.cpu * c.cpu
+                                              + w_mem * c.mem * c.mem))
+        saved = []
+        taken_by_group = {}
+        targets = {}
+        try:
+            for c in order:
+                group = c.server.group
+                fits = self.target_ok & (cpu_cap - cpu_margin >= c.cpu) \
+                    & (mem_cap - mem_margin >= c.mem)
+                banned = list(state.member_hosts(group)) + \
+                    taken_by_group.get(group, [])
+                for hb in banned:
+                    fits[hb] = False
+                score = numpy.where(fits, w_cpu * c.cpu * cpu_cap
+                                    + w_mem * c.mem * mem_cap, -numpy.inf)
+                hj = int(numpy.argmax(score))
+                if not fits[hj]:
+                    return None
+                targets[c.si] = hj
+                if group is not None:
+                    taken_by_group.setdefault(group, []).append(hj)
+                saved.append((hj, cpu_cap[hj], mem_cap[hj]))
+                cpu_cap[hj] -= c.cpu
+                mem_cap[hj] -= c.mem
+            return [targets[c.si] for c in chosen]
+        finally:
+            for hj, cpu, mem in reversed(saved):
+                cpu_cap[hj] = cpu
+                mem_cap[hj] = mem
+
+    def _commit(self, hi, chosen, targets, data, headroom):
+        state, cluster = self.state, self.cluster
+        source = cluster.hosts[hi]
+        hot = ' and '.join(r for r, over in (
+            ('CPU', state.cpu_cap_of(hi) < 0),
+            ('memory', state.mem_cap_of(hi) < 0)) if over)
+        before = _usage(state, hi)
+        pairs = sorted(zip(chosen, targets), key=lambda p: -(
+            self.w_cpu * p[0].cpu * p[0].cpu + self.w_mem * p[0].mem
+            * p[0].mem))
+        done = []
+        for c, hj in pairs:
+            state.move(c.si, hj)
+            done.append((c, hj))
+        after = _usage(state, hi)
+        margin = (f'keeps {headroom:.0%} headroom' if headroom
+                  else 'stays under its thresholds (no target had room for '
+                       'the headroom)')
+        for c, hj in done:
+            role = c.server.role.value if c.server.role else 'ungrouped'
+            self.migrations.append(plan_mod.Migration(
+                c.server.id, source.name, cluster.hosts[hj].name,
+                f'{role} server {c.server.id} (cpu {c.cpu:.6g}, mem '
+                f'{c.mem:.6g}) lowers {hot} on {source.name}: one of '
+                f'{len(done)} move(s) copying {data:.6g} MB, the least data '
+                f'that cures it ({before} -> {after}); '
+                f'{cluster.hosts[hj].name} {margin} and holds no member of '
+                f'its group',
+                data))
+
+
+def _inverse_square(mean):
+    return 1.0 / (mean * mean) if mean > 0 else 1.0
+
+
+def _roles_text(roles):
+    return ', '.join(sorted(name for name, role in ROLE_NAMES.items()
+                            if role in roles))
+
+
+def _usage(state, hi):
+    return (f'cpu {state.cpu_used[hi]:.6g}/{state.cpu_limit[hi]:.6g}, '
+            f'mem {state.mem_used[hi]:.6g}/{state.mem_limit[hi]:.6g}')
