@@ -25,7 +25,16 @@ import time
 from benchmarks import generate
 from nova_hotspot import compare
 from nova_hotspot import plugins
+from nova_hotspot.core import model
 from nova_hotspot.core import snapshot
+
+
+def hot_after(cluster, plan):
+    """Names of the hosts still hot once ``plan`` is carried out."""
+    state = model.LoadState(cluster)
+    for m in plan.migrations:
+        state.move(cluster.server_index(m.server), cluster.host_index(m.target))
+    return {h.name for hi, h in enumerate(cluster.hosts) if state.is_hot(hi)}
 
 
 def _strategies(names):
@@ -74,22 +83,26 @@ def quality_run(count, hosts_list, seed, hot_fraction, servers_per_host,
             continue
         solved += 1
         for name, strategy in strategies:
-            r = compare.run_strategy(name, strategy, cluster)
-            m = r.metrics
+            start = time.perf_counter()
+            plan = strategy.plan(cluster)
+            seconds = time.perf_counter() - start
+            m = compare.measure(cluster, plan)
+            # Hosts left hot that the reference cures.
+            missed = len(hot_after(cluster, plan) - set(ref.left_hot))
             rows[name].append((
-                m.hot_after,
+                missed,
                 m.data_moved_mb / ref.data_moved_mb
                 if ref.data_moved_mb else (1.0 if not m.data_moved_mb
                                            else float('inf')),
                 m.moves / ref.moves if ref.moves else
                 (1.0 if not m.moves else float('inf')),
                 m.new_hot, m.anti_affinity_breaks, m.mis_migrations,
-                m.violations, r.plan_seconds))
+                m.violations, seconds))
     print(f'## quality: {count} clusters of {"/".join(map(str, hosts_list))}'
           f' hosts, seeds {seed}..{seed + count - 1}, hot fraction '
           f'{hot_fraction}; MILP optimal on {solved} '
           f'(median MILP time {statistics.median(milp_seconds):.2f} s)')
-    head = ('strategy', 'all cured', 'left hot', 'data/opt mean',
+    head = ('strategy', 'cured as opt', 'missed', 'data/opt mean',
             'data/opt max', 'moves/opt mean', 'moves/opt max', 'new hot',
             'AA breaks', 'mis-migr.', 'invalid', 'plan ms mean')
     lines = [head]
@@ -112,7 +125,9 @@ def quality_run(count, hosts_list, seed, hot_fraction, servers_per_host,
     for line in lines:
         print('  '.join(c.ljust(w) if i == 0 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(line, widths))))
-    print('(ratios over the clusters the strategy cured completely)')
+    print('(cured as opt: clusters where the strategy cures every host the '
+          'MILP cures; missed: hosts the MILP cures and the strategy leaves '
+          'hot; ratios over the "cured as opt" clusters)')
 
 
 def main(argv=None):

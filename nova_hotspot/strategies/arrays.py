@@ -74,9 +74,14 @@ class ArrayState:
             return
         for group in new:
             self.group_hosts[group] = collections.Counter()
-        groups = map(operator.attrgetter('group'), servers)
-        for si in [si for si, g in enumerate(groups) if g in new]:
-            self.group_hosts[servers[si].group][self.host_of(si)] += 1
+        groups = list(map(operator.attrgetter('group'), servers))
+        members = [si for si, g in enumerate(groups) if g in new]
+        moved = self.location
+        group_hosts = self.group_hosts
+        for si, hi in zip(members, self._where[members].tolist()):
+            if moved:
+                hi = moved.get(si, hi)
+            group_hosts[groups[si]][hi] += 1
 
     def host_of(self, si):
         hi = self.location.get(si)

@@ -63,6 +63,10 @@ _KEEP = 8
 #: otherwise cost exponential time for a fraction of a percent.
 _GAP = 0.005
 
+#: Bounds on one hot host's share of the search_nodes budget.
+_HOST_NODES_MIN = 200
+_HOST_NODES_MAX = 50000
+
 
 def _option_error(option, problem):
     return exceptions.ConfigError(f'strategy cure: option {option} {problem}')
@@ -105,7 +109,7 @@ def _parse_number(option, value, low, high, integer=False):
 class _Candidate:
     """A server that could leave a hot host, as the search sees it."""
 
-    __slots__ = ('si', 'server', 'data', 'cpu', 'mem')
+    __slots__ = ('si', 'server', 'data', 'cpu', 'mem', 'cost')
 
     def __init__(self, si, server):
         self.si = si
@@ -113,11 +117,12 @@ class _Candidate:
         self.data = server.data_mb
         self.cpu = server.cpu
         self.mem = server.mem
+        self.cost = self.data   # data plus the per-move overhead, see _cure
 
 
 class _CoverSearch:
     """Branch and bound over one hot host's candidates: the cheapest sets
-    (data, then moves) whose removal brings CPU and memory down by at least
+    (by cost: data plus a fixed overhead per move) whose removal brings CPU and memory down by at least
     ``need_cpu`` and ``need_mem`` (<= 0: no need), up to ``max_moves``.
 
     Candidates are tried cheapest per unit of need first. A branch that may
@@ -144,13 +149,14 @@ class _CoverSearch:
             if need_mem > 0:
                 s += min(c.mem, need_mem) / need_mem
             return s
-        self.items = sorted(items, key=lambda c: (c.data / share(c)
+        self.items = sorted(items, key=lambda c: (c.cost / share(c)
                                                   if share(c) else math.inf))
         # For each start k, the candidates k, k+1, ... by data per unit of
         # CPU (resp. memory), for the fractional bound.
         self.cpu_ladder = self._ladders('cpu') if need_cpu > 0 else None
         self.mem_ladder = self._ladders('mem') if need_mem > 0 else None
-        self.kept = []   # (data, moves, items) cheapest first
+        self.kept = []   # (cost, moves, items) cheapest first
+        self.bar = math.inf   # what a branch must beat to be explored
 
     def _ladders(self, resource):
         ladders = []
@@ -158,7 +164,7 @@ class _CoverSearch:
         for c in reversed(self.items):
             use = getattr(c, resource)
             if use > 0:
-                rungs.append((c.data / use, use))
+                rungs.append((c.cost / use, use))
                 rungs.sort()
             ladders.append(tuple(rungs))
         ladders.reverse()
@@ -167,13 +173,13 @@ class _CoverSearch:
 
     @staticmethod
     def _least_data(ladder, need):
-        """Least data that covers ``need`` if servers could move in part
+        """Least cost that covers ``need`` if servers could move in part
         (inf when even all of them cannot)."""
-        data = 0.0
+        cost = 0.0
         for per_unit, use in ladder:
             if use >= need:
-                return data + need * per_unit
-            data += use * per_unit
+                return cost + need * per_unit
+            cost += use * per_unit
             need -= use
         return math.inf
 
@@ -181,36 +187,43 @@ class _CoverSearch:
         self._extend(0, self.need_cpu, self.need_mem, 0.0, [])
         return self.kept
 
-    def _bar(self):
-        if len(self.kept) < self.keep:
-            return math.inf
-        return self.kept[-1][0] / (1.0 + _GAP)
-
-    def _extend(self, start, rem_cpu, rem_mem, data, chosen):
+    def _extend(self, start, rem_cpu, rem_mem, cost, chosen):
         items = self.items
         least = self._least_data
+        cpu_ladder, mem_ladder = self.cpu_ladder, self.mem_ladder
         for k in range(start, len(items)):
             self.nodes_left -= 1
             if self.nodes_left < 0:
                 return
-            bound = data
+            bound = cost
             if rem_cpu > 0:
-                bound = data + least(self.cpu_ladder[k], rem_cpu)
+                rungs = cpu_ladder[k]
+                # Usually the cheapest rung alone covers: skip the walk.
+                if rungs and rungs[0][1] >= rem_cpu:
+                    bound = cost + rem_cpu * rungs[0][0]
+                else:
+                    bound = cost + least(rungs, rem_cpu)
             if rem_mem > 0:
-                bound = max(bound, data + least(self.mem_ladder[k], rem_mem))
-            if bound > self._bar() or bound == math.inf:
+                rungs = mem_ladder[k]
+                if rungs and rungs[0][1] >= rem_mem:
+                    mem_bound = cost + rem_mem * rungs[0][0]
+                else:
+                    mem_bound = cost + least(rungs, rem_mem)
+                if mem_bound > bound:
+                    bound = mem_bound
+            if bound > self.bar or bound == math.inf:
                 return   # the bound only grows with k
             c = items[k]
             cpu, mem = rem_cpu - c.cpu, rem_mem - c.mem
             chosen.append(c)
             if cpu <= 0 and mem <= 0:
-                self._keep(data + c.data, chosen)
+                self._keep(cost + c.cost, chosen)
             elif len(chosen) < self.max_moves:
-                self._extend(k + 1, cpu, mem, data + c.data, chosen)
+                self._extend(k + 1, cpu, mem, cost + c.cost, chosen)
             chosen.pop()
 
-    def _keep(self, data, chosen):
-        if data > self._bar():
+    def _keep(self, cost, chosen):
+        if cost > self.bar:
             return
         # Only minimal sets: a member that could be dropped would be moved
         # for nothing (a mis-migration once the rest has cured the host).
@@ -219,9 +232,11 @@ class _CoverSearch:
         for c in chosen:
             if cpu - c.cpu >= self.need_cpu and mem - c.mem >= self.need_mem:
                 return
-        self.kept.append((data, len(chosen), tuple(chosen)))
+        self.kept.append((cost, len(chosen), tuple(chosen)))
         self.kept.sort(key=lambda kept: (kept[0], kept[1]))
         del self.kept[self.keep:]
+        if len(self.kept) >= self.keep:
+            self.bar = self.kept[-1][0] / (1.0 + _GAP)
 
 
 class CureStrategy(base.Strategy):
@@ -231,13 +246,19 @@ class CureStrategy(base.Strategy):
     name = 'cure'
 
     def __init__(self, movable_roles=('master', 'slave', 'none'),
-                 headroom=0.05, max_moves_per_host=8, search_nodes=20000):
+                 headroom=0.05, max_moves_per_host=8, move_overhead=0.02,
+                 search_nodes=100000):
         self.movable_roles = _parse_roles(movable_roles)
         self.headroom = float(_parse_number('headroom', headroom, 0.0, 0.5))
+        self.move_overhead = float(_parse_number(
+            'move_overhead', move_overhead, 0.0, 10.0))
         self.max_moves_per_host = _parse_number(
             'max_moves_per_host', max_moves_per_host, 1, 100, integer=True)
+        # The search budget of one plan, shared by its hot hosts: a few hot
+        # hosts are searched (almost) exhaustively, thousands get a bounded
+        # search each, so that planning time stays flat.
         self.search_nodes = _parse_number('search_nodes', search_nodes, 1,
-                                          10 ** 8, integer=True)
+                                          10 ** 9, integer=True)
 
     def plan(self, cluster, sources=None):
         return _Planner(self, cluster, sources).run()
@@ -283,6 +304,8 @@ class _Planner:
         def overload(hi):
             return max(-state.cpu_cap_of(hi) / max(state.cpu_limit[hi], 1e-9),
                        -state.mem_cap_of(hi) / max(state.mem_limit[hi], 1e-9))
+        self.host_nodes = min(_HOST_NODES_MAX, max(
+            _HOST_NODES_MIN, self.strategy.search_nodes // max(1, len(hot))))
         for hi in sorted(hot, key=lambda hi: (-overload(hi), hi)):
             self.target_ok[hi] = False
             self._cure(hi)
@@ -325,6 +348,15 @@ class _Planner:
             self.why[hi] = ('even moving every server that may move would '
                             'leave it over its threshold')
             return
+        # Every live migration has a fixed price beyond the data it copies
+        # (scheduling, a pause, a risk of failing): a set with one move
+        # more must save more than move_overhead of the least data that
+        # could cure this host. It also keeps sets of many small servers,
+        # nearly tied on data, from costing exponential search.
+        overhead = strategy.move_overhead * _least_data_bound(
+            candidates, need_cpu, need_mem)
+        for c in candidates:
+            c.cost = c.data + overhead
         excluded = set()   # servers found to fit on no target at all
         for cpu_margin, mem_margin, headroom in self.margins:
             while True:
@@ -332,13 +364,12 @@ class _Planner:
                 for keep in (1, _KEEP):
                     kept = _CoverSearch(pool, need_cpu, need_mem,
                                         strategy.max_moves_per_host,
-                                        strategy.search_nodes, keep).run()
-                    for data, _moves, chosen in kept:
+                                        self.host_nodes, keep).run()
+                    for _cost, _moves, chosen in kept:
                         targets = self._assign(chosen, cpu_margin,
                                                mem_margin)
                         if targets is not None:
-                            self._commit(hi, chosen, targets, data,
-                                         headroom)
+                            self._commit(hi, chosen, targets, headroom)
                             return
                 # No kept set could be placed. Drop the servers that fit
                 # nowhere on their own and search again; stop when none is.
@@ -393,8 +424,9 @@ class _Planner:
                 cpu_cap[hj] = cpu
                 mem_cap[hj] = mem
 
-    def _commit(self, hi, chosen, targets, data, headroom):
+    def _commit(self, hi, chosen, targets, headroom):
         state, cluster = self.state, self.cluster
+        data = sum(c.data for c in chosen)
         source = cluster.hosts[hi]
         hot = ' and '.join(r for r, over in (
             ('CPU', state.cpu_cap_of(hi) < 0),
@@ -422,6 +454,19 @@ class _Planner:
                 f'{cluster.hosts[hj].name} {margin} and holds no member of '
                 f'its group',
                 data))
+
+
+def _least_data_bound(candidates, need_cpu, need_mem):
+    """The least data that could cure the host if servers could move in
+    part (the larger of the two resources' fractional bounds)."""
+    bound = 0.0
+    for resource, need in (('cpu', need_cpu), ('mem', need_mem)):
+        if need <= 0:
+            continue
+        rungs = sorted((c.data / getattr(c, resource), getattr(c, resource))
+                       for c in candidates if getattr(c, resource) > 0)
+        bound = max(bound, _CoverSearch._least_data(rungs, need))
+    return bound if math.isfinite(bound) else 0.0
 
 
 def _inverse_square(mean):
