@@ -55,7 +55,7 @@ class ArrayState:
         starts = numpy.searchsorted(where[order], numpy.arange(n + 1))
         self.residents = _Residents(order, starts)
         self.location = {}   # server position -> host, for moved servers
-        # group -> Counter(host position -> members), for tracked groups.
+        # group -> {host position: members there}, for tracked groups.
         self.group_hosts = {}
 
     def hot_hosts(self):
@@ -73,7 +73,7 @@ class ArrayState:
         if not new:
             return
         for group in new:
-            self.group_hosts[group] = collections.Counter()
+            self.group_hosts[group] = {}
         groups = list(map(operator.attrgetter('group'), servers))
         members = [si for si, g in enumerate(groups) if g in new]
         moved = self.location
@@ -81,7 +81,8 @@ class ArrayState:
         for si, hi in zip(members, self._where[members].tolist()):
             if moved:
                 hi = moved.get(si, hi)
-            group_hosts[groups[si]][hi] += 1
+            hosts = group_hosts[groups[si]]
+            hosts[hi] = hosts.get(hi, 0) + 1
 
     def host_of(self, si):
         hi = self.location.get(si)
@@ -110,7 +111,7 @@ class ArrayState:
     def group_has_member_on(self, group, hi):
         if group is None:
             return False
-        return self._group(group)[hi] > 0
+        return self._group(group).get(hi, 0) > 0
 
     def member_hosts(self, group):
         """Host positions holding a member of ``group``."""
@@ -138,7 +139,7 @@ class ArrayState:
             hosts[source] -= 1
             if not hosts[source]:
                 del hosts[source]
-            hosts[target] += 1
+            hosts[target] = hosts.get(target, 0) + 1
 
 
 class _Residents(dict):

@@ -63,6 +63,15 @@ _KEEP = 8
 #: otherwise cost exponential time for a fraction of a percent.
 _GAP = 0.005
 
+#: Hosts with more candidates than this skip the vectorised pair seed.
+_SEED_MAX = 300
+
+#: Targets are first sought among the _ROOMY hosts with the most relative
+#: CPU room, most relative memory room and most weighted room (each), a
+#: list refreshed every _ROOMY_REFRESH cured hosts; all hosts otherwise.
+_ROOMY = 256
+_ROOMY_REFRESH = 32
+
 #: Bounds on one hot host's share of the search_nodes budget.
 _HOST_NODES_MIN = 200
 _HOST_NODES_MAX = 50000
@@ -184,8 +193,60 @@ class _CoverSearch:
         return math.inf
 
     def run(self):
+        self._seed()
         self._extend(0, self.need_cpu, self.need_mem, 0.0, [])
+        if not self.kept and self.nodes_left < 0:
+            self._greedy()
         return self.kept
+
+    def _seed(self):
+        """Start from the cheapest single server and the cheapest pair that
+        cure (exact, vectorised): most hot hosts need one or two moves, and
+        a good first bar cuts the branches of many small servers early."""
+        items = self.items
+        if not items or len(items) > _SEED_MAX:
+            return
+        cost = numpy.array([c.cost for c in items])
+        cpu = numpy.array([c.cpu for c in items])
+        mem = numpy.array([c.mem for c in items])
+        alone = (cpu >= self.need_cpu) & (mem >= self.need_mem)
+        if alone.any():
+            k = int(numpy.argmin(numpy.where(alone, cost, numpy.inf)))
+            self._keep(float(cost[k]), [items[k]])
+        pair_cost = cost[:, None] + cost[None, :]
+        cures = (cpu[:, None] + cpu[None, :] >= self.need_cpu) \
+            & (mem[:, None] + mem[None, :] >= self.need_mem) \
+            & ~alone[:, None] & ~alone[None, :]
+        cures &= numpy.triu(cures, 1)
+        if cures.any():
+            flat = int(numpy.argmin(numpy.where(cures, pair_cost,
+                                                numpy.inf)))
+            i, j = divmod(flat, len(items))
+            self._keep(float(cost[i] + cost[j]), [items[i], items[j]])
+
+    def _greedy(self):
+        """When the budget ran out before any set: take candidates in
+        search order while they lower a need still open, then keep the set
+        if it cures (``_keep`` drops it unless it is minimal: trim first).
+        """
+        rem_cpu, rem_mem = self.need_cpu, self.need_mem
+        chosen = []
+        for c in self.items:
+            if (rem_cpu > 0 and c.cpu > 0) or (rem_mem > 0 and c.mem > 0):
+                chosen.append(c)
+                rem_cpu -= c.cpu
+                rem_mem -= c.mem
+                if rem_cpu <= 0 and rem_mem <= 0:
+                    break
+        if rem_cpu > 0 or rem_mem > 0:
+            return
+        for c in sorted(chosen, key=lambda c: -c.cost):
+            if rem_cpu + c.cpu <= 0 and rem_mem + c.mem <= 0:
+                chosen.remove(c)
+                rem_cpu += c.cpu
+                rem_mem += c.mem
+        if len(chosen) <= self.max_moves:
+            self._keep(sum(c.cost for c in chosen), chosen)
 
     def _extend(self, start, rem_cpu, rem_mem, cost, chosen):
         items = self.items
@@ -246,7 +307,7 @@ class CureStrategy(base.Strategy):
     name = 'cure'
 
     def __init__(self, movable_roles=('master', 'slave', 'none'),
-                 headroom=0.05, max_moves_per_host=8, move_overhead=0.02,
+                 headroom=0.05, max_moves_per_host=16, move_overhead=0.02,
                  search_nodes=100000):
         self.movable_roles = _parse_roles(movable_roles)
         self.headroom = float(_parse_number('headroom', headroom, 0.0, 0.5))
@@ -293,6 +354,8 @@ class _Planner:
                 strategy.headroom))
         self.migrations = []
         self.why = {}
+        self.roomy = None
+        self.commits_since_roomy = 0
 
     def run(self):
         state, cluster = self.state, self.cluster
@@ -401,16 +464,14 @@ class _Planner:
         try:
             for c in order:
                 group = c.server.group
-                fits = self.target_ok & (cpu_cap - cpu_margin >= c.cpu) \
-                    & (mem_cap - mem_margin >= c.mem)
                 banned = list(state.member_hosts(group)) + \
                     taken_by_group.get(group, [])
-                for hb in banned:
-                    fits[hb] = False
-                score = numpy.where(fits, w_cpu * c.cpu * cpu_cap
-                                    + w_mem * c.mem * mem_cap, -numpy.inf)
-                hj = int(numpy.argmax(score))
-                if not fits[hj]:
+                hj = self._best_target(self._roomy(), c, cpu_margin,
+                                       mem_margin, banned)
+                if hj is None:
+                    hj = self._best_target(None, c, cpu_margin, mem_margin,
+                                           banned)
+                if hj is None:
                     return None
                 targets[c.si] = hj
                 if group is not None:
@@ -423,6 +484,48 @@ class _Planner:
             for hj, cpu, mem in reversed(saved):
                 cpu_cap[hj] = cpu
                 mem_cap[hj] = mem
+
+    def _roomy(self):
+        """The hosts with the most room (the first place to look for a
+        target: the best one is nearly always there), refreshed as moves
+        fill them."""
+        if self.roomy is None or self.commits_since_roomy >= _ROOMY_REFRESH:
+            state = self.state
+            n = len(state.cpu_cap)
+            if n <= _ROOMY:
+                self.roomy = numpy.flatnonzero(self.target_ok)
+            else:
+                picks = []
+                for room in (state.cpu_cap / state.cpu_limit_array.clip(1e-9),
+                             state.mem_cap / state.mem_limit_array.clip(1e-9),
+                             self.w_cpu ** 0.5 * state.cpu_cap
+                             + self.w_mem ** 0.5 * state.mem_cap):
+                    room = numpy.where(self.target_ok, room, -numpy.inf)
+                    picks.append(numpy.argpartition(-room, _ROOMY)[:_ROOMY])
+                chosen = numpy.zeros(n, dtype=bool)
+                for pick in picks:
+                    chosen[pick] = True
+                self.roomy = numpy.flatnonzero(chosen & self.target_ok)
+            self.commits_since_roomy = 0
+        return self.roomy
+
+    def _best_target(self, among, c, cpu_margin, mem_margin, banned):
+        """The allowed host (of ``among``, or of all hosts when None) with
+        the most weighted room for server ``c``, or None."""
+        state = self.state
+        if among is None:
+            among = numpy.flatnonzero(self.target_ok)
+        cpu_cap = state.cpu_cap[among]
+        mem_cap = state.mem_cap[among]
+        fits = self.target_ok[among] & (cpu_cap - cpu_margin[among] >= c.cpu) \
+            & (mem_cap - mem_margin[among] >= c.mem)
+        for hb in banned:
+            fits &= among != hb
+        if not fits.any():
+            return None
+        score = numpy.where(fits, self.w_cpu * c.cpu * cpu_cap
+                            + self.w_mem * c.mem * mem_cap, -numpy.inf)
+        return int(among[int(numpy.argmax(score))])
 
     def _commit(self, hi, chosen, targets, headroom):
         state, cluster = self.state, self.cluster
@@ -440,6 +543,7 @@ class _Planner:
             state.move(c.si, hj)
             done.append((c, hj))
         after = _usage(state, hi)
+        self.commits_since_roomy += 1
         margin = (f'keeps {headroom:.0%} headroom' if headroom
                   else 'stays under its thresholds (no target had room for '
                        'the headroom)')
