@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
 from nova_hotspot.core import detect
@@ -69,6 +70,29 @@ def build_parser():
     snap.add_argument('--output', '-o', default='-', metavar='FILE',
                       help='where to write it (default: standard output)')
     snap.set_defaults(func=cmd_snapshot)
+    what_if = commands.add_parser(
+        'compare', help='what each strategy would do with a snapshot',
+        description='Plan a snapshot with every registered strategy and '
+                    'compare the plans: hot hosts before and after, new hot '
+                    'hosts, anti-affinity breaks, moves, data moved, '
+                    'mis-migrations, utilisation spread, planning time; '
+                    'each plan is also checked by the plan validator. '
+                    'Nothing is moved.')
+    what_if.add_argument('--snapshot', required=True, metavar='FILE',
+                         help='snapshot JSON file, or - for standard input')
+    what_if.add_argument('--format', choices=('table', 'json'),
+                         default='table',
+                         help='output (default: %(default)s)')
+    what_if.add_argument('--strategy', action='append', dest='strategies',
+                         metavar='NAME',
+                         help='compare only this strategy (repeatable; '
+                              'default: every registered one)')
+    for option in ('--cpu-threshold', '--mem-threshold'):
+        what_if.add_argument(option, type=_threshold,
+                             default=DEFAULT_THRESHOLD, metavar='FRACTION',
+                             help=f'{option[2:5].upper()} threshold of hosts '
+                                  'that give none (default: %(default)s)')
+    what_if.set_defaults(func=cmd_compare)
     return parser
 
 
@@ -205,6 +229,18 @@ def cmd_plan(args):
     else:
         print(format_table(report))
     return EXIT_INVALID_PLAN if violations else 0
+
+
+def cmd_compare(args):
+    cluster = read_snapshot(args.snapshot, args.cpu_threshold,
+                            args.mem_threshold)
+    reports = compare.compare(cluster, args.strategies)
+    if args.format == 'json':
+        print(json.dumps(compare.to_json(reports), indent=2))
+    else:
+        print(compare.format_table(reports))
+    failed = any(r.metrics is None or r.metrics.violations for r in reports)
+    return EXIT_INVALID_PLAN if failed else 0
 
 
 def main(argv=None):
