@@ -31,7 +31,7 @@ def test_registered_paper_is_the_fast_one():
                       paper_fast.FastPaperStrategy)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(clusters(), st.data())
 def test_same_plan_as_the_oracle_on_random_small_clusters(cluster, data):
     sources = data.draw(st.none() | st.sets(
