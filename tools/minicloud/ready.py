@@ -1,18 +1,15 @@
 """Last step of every minicloud start; runs in the nova venv (openstacksdk).
 
-    ready.py --hosts compute1,compute2 --nova-manage '[...]'
+    ready.py --hosts compute1,compute2
 
-Waits for a resource provider with inventory per compute host, maps the
-hosts into cell1 (nova-manage cell_v2 discover_hosts), waits for every
-hypervisor to be up, then creates the flavors and uploads the image.
+Runs after nova_launcher.py mapped the hosts into cell1.  Waits for a
+resource provider with inventory per compute host and for every hypervisor
+to be up, then creates the flavors and uploads the image.
 
 Clouds come from OS_CLIENT_CONFIG_FILE (written by minicloud).
 """
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 
 import openstack
@@ -47,7 +44,7 @@ def wait(what, check, timeout):
         time.sleep(0.5)
 
 
-def ready(hosts, nova_manage, timeout):
+def ready(hosts, timeout):
     conn = openstack.connect(cloud=ADMIN_CLOUD)
     started = time.monotonic()
 
@@ -64,9 +61,6 @@ def ready(hosts, nova_manage, timeout):
     wait('a resource provider per compute host', providers_with_inventory,
          timeout)
     log('resource providers ready after %.1f s' % (time.monotonic() - started))
-    # The scheduler's periodic discovery is off: map the hosts now.
-    subprocess.run(nova_manage, check=True, stdout=sys.stdout,
-                   stderr=subprocess.STDOUT, timeout=timeout)
 
     def hypervisors_up():
         hvs = {h.name: h for h in conn.compute.hypervisors()}
@@ -93,11 +87,9 @@ def ready(hosts, nova_manage, timeout):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--hosts', required=True)
-    parser.add_argument('--nova-manage', required=True,
-                        help='argv (JSON list) of nova-manage discover_hosts')
     parser.add_argument('--timeout', type=float, default=120)
     args = parser.parse_args()
-    ready(args.hosts.split(','), json.loads(args.nova_manage), args.timeout)
+    ready(args.hosts.split(','), args.timeout)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,128 @@
+"""Start nova-conductor, nova-scheduler and every nova-compute of minicloud.
+
+Runs in the nova venv:  python nova_launcher.py SPEC.json
+
+Each of these processes spends about 2.5 s of CPU importing nova before it
+does anything; with five computes on a 2-core machine that alone would eat
+most of the start-up budget.  So this launcher imports the three nova.cmd
+modules once, then forks one child per service, and each child runs nova's
+own console-script main() with its own argv (--config-file ...), exactly as
+the nova-conductor / nova-scheduler / nova-compute scripts would.  Nova's
+multi-worker services fork after importing in the same way.
+
+Each child gets its own session (process group), log file and pid file, so
+minicloud tracks and stops it like any other service.  The launcher starts
+the conductor and scheduler first, waits until the conductor logs that it
+started (a compute that calls the conductor before its queue exists waits
+10 s), starts the computes, waits until each has registered its resource
+provider, runs "nova-manage cell_v2 discover_hosts" (nova's own manage
+main(), forked too) to map the hosts into cell1, and exits with its status.
+
+SPEC.json: {"conductor_log": path, "timeout": seconds,
+            "first": [child, ...], "then": [child, ...],
+            "discover": {"args": [...], "log": path}}
+child:     {"binary": "nova-compute", "args": [...], "log": path,
+            "pidfile": path}
+"""
+
+import json
+import os
+import sys
+import time
+import traceback
+
+# The expensive part, done once for every child.  Each module applies nova's
+# (threading) concurrency setup at import, as its console script does.
+from nova.cmd import compute  # noqa: E402
+from nova.cmd import conductor  # noqa: E402
+from nova.cmd import scheduler  # noqa: E402
+
+MAINS = {
+    'nova-compute': compute.main,
+    'nova-conductor': conductor.main,
+    'nova-scheduler': scheduler.main,
+}
+
+
+def nova_manage_main():
+    # nova-manage would apply eventlet monkey patching at import; this child
+    # shares the threading-mode imports of the services, so keep threading.
+    os.environ['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1'
+    from nova.cmd import manage
+    manage.main()
+
+
+MAINS['nova-manage'] = nova_manage_main
+
+
+def spawn(child):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        if child.get('pidfile'):
+            with open(child['pidfile'], 'w') as f:
+                f.write('%d\n' % pid)
+        return pid
+    code = 1
+    try:
+        if child.get('pidfile'):
+            os.setsid()
+        log = os.open(child['log'], os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                      0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        sys.argv = [child['binary']] + child['args']
+        MAINS[child['binary']]()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def log_contains(path, text):
+    try:
+        with open(path, 'rb') as f:
+            return text.encode() in f.read()
+    except OSError:
+        return False
+
+
+def wait_for_logs(paths, text, timeout):
+    deadline = time.monotonic() + timeout
+    while not all(log_contains(path, text) for path in paths):
+        if time.monotonic() > deadline:
+            sys.exit('nova_launcher: no %r in %s after %d s'
+                     % (text, ', '.join(paths), timeout))
+        time.sleep(0.1)
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    for child in spec['first']:
+        spawn(child)
+    wait_for_logs([spec['conductor_log']], 'Starting conductor node',
+                  spec['timeout'])
+    print('nova_launcher: conductor started; forking computes', flush=True)
+    for child in spec['then']:
+        spawn(child)
+    # discover_hosts maps only computes whose compute node record exists;
+    # the resource provider is created right after that record.
+    wait_for_logs([child['log'] for child in spec['then']],
+                  'Created resource provider record', spec['timeout'])
+    discover = dict(spec['discover'], binary='nova-manage')
+    _pid, status = os.waitpid(spawn(discover), 0)
+    code = os.waitstatus_to_exitcode(status)
+    print('nova_launcher: discover_hosts exited with %d' % code, flush=True)
+    sys.exit(code)
+
+
+if __name__ == '__main__':
+    main()
