@@ -19,6 +19,10 @@ and, for each j, the masters on i in snapshot order: the first target wins,
 then the first server. Since mu_x does not change when a server moves, the
 weights are computed once.
 
+This is the straightforward implementation, kept as the test oracle: the
+registered ``paper`` plugin is strategies/paper_fast.py, which must return
+exactly the same plans (tests/unit/test_paper_fast.py).
+
 Beyond the paper: only servers that may move (ACTIVE, not pinned) are
 considered, and disabled hosts are never targets. Snapshots in the plain
 format have neither, so on them this is the paper's algorithm unchanged.
