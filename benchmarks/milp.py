@@ -233,7 +233,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
         row += 1
 
     by_server = {}
-    for col, (si, hj) in enumerate(pairs):
+    for col, (si, _target) in enumerate(pairs):
         by_server.setdefault(si, []).append(col)
     for cols_of in by_server.values():
         constraint([(c, 1.0) for c in cols_of],
@@ -242,7 +242,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
     for resource, used, limit in (('cpu', state.cpu_used, state.cpu_limit),
                                   ('mem', state.mem_used, state.mem_limit)):
         per_host = [[] for _ in range(n_hosts)]
-        for col, (si, hj) in enumerate(pairs):
+        for col, (si, _target) in enumerate(pairs):
             use = getattr(cluster.servers[si], resource)
             if use:
                 per_host[hj].append((col, use))

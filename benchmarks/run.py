@@ -33,7 +33,8 @@ def hot_after(cluster, plan):
     """Names of the hosts still hot once ``plan`` is carried out."""
     state = model.LoadState(cluster)
     for m in plan.migrations:
-        state.move(cluster.server_index(m.server), cluster.host_index(m.target))
+        state.move(cluster.server_index(m.server),
+                   cluster.host_index(m.target))
     return {h.name for hi, h in enumerate(cluster.hosts) if state.is_hot(hi)}
 
 
@@ -68,7 +69,7 @@ def scale_run(hosts_list, seed, hot_fraction, servers_per_host, names,
 
 def quality_run(count, hosts_list, seed, hot_fraction, servers_per_host,
                 names, time_limit):
-    from benchmarks import milp   # scipy: a benchmark-only dependency
+    from benchmarks import milp  # scipy: a benchmark-only dependency
     strategies = _strategies(names)
     rows = {name: [] for name, _ in strategies}
     solved = 0

@@ -27,6 +27,10 @@ def load(namespace, name, **kwargs):
     """Load and instantiate plugin ``name`` of ``namespace`` with kwargs."""
 
     def failed(_manager, entrypoint, exc):
+        # stevedore reports the plugin's constructor errors here too: a
+        # plugin refusing its options already says which one.
+        if isinstance(exc, exceptions.NovaHotspotError):
+            raise exc
         raise exceptions.PluginError(
             f'{namespace}: plugin {entrypoint.name!r} failed to load: '
             f'{type(exc).__name__}: {exc}') from exc

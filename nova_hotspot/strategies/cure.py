@@ -131,8 +131,9 @@ class _Candidate:
 
 class _CoverSearch:
     """Branch and bound over one hot host's candidates: the cheapest sets
-    (by cost: data plus a fixed overhead per move) whose removal brings CPU and memory down by at least
-    ``need_cpu`` and ``need_mem`` (<= 0: no need), up to ``max_moves``.
+    (by cost: data plus a fixed overhead per move) whose removal brings
+    CPU and memory down by at least ``need_cpu`` and ``need_mem`` (<= 0:
+    no need), up to ``max_moves``.
 
     Candidates are tried cheapest per unit of need first. A branch that may
     take only candidates k, k+1, ... is cut when it cannot cover the need,
