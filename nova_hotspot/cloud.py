@@ -34,7 +34,7 @@ class ApiCounter:
         url = urllib.parse.urlsplit(response.request.url)
         # The first path segment names the service well enough on every
         # deployment style: /v2.1, /placement, /compute, /identity, /v3.
-        first = url.path.strip('/').split('/', 1)[0] or '/'
+        first = url.path.strip('/').split('/', 1)[0]
         key = f'{response.request.method} {url.port or ""}/{first}'
         with self._lock:
             self._counts[key] += 1

@@ -15,6 +15,8 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'functional'))
 
 import agent_helpers  # noqa: E402
 import cloud_helpers  # noqa: E402
+import keystoneauth1.exceptions  # noqa: E402
+import openstack.exceptions  # noqa: E402
 
 DEMO = 'hotspot-demo'
 RAM = 512
@@ -91,19 +93,24 @@ def main():
         return flavors[vcpus]
 
     print('== building the paper\'s figure 2 (CPU x10 of 1000-vCPU hosts)')
+    ids = {}
     for name, members in BUSINESSES:
         group = conn.compute.create_server_group(name=f'{DEMO}-{name}',
                                                  policy='anti-affinity')
-        for role, vcpus, host in members:
-            n = 'M' if role == 'master' else 'S'
-            helpers.boot_server(
-                flavor(vcpus), host=hosts[host],
-                name=f'{DEMO}-{n}{name[1]}@{hosts[host]}',
-                metadata={'hotspot_role': role}, group=group)
+        for k, (role, vcpus, host) in enumerate(members):
+            # the paper's names: M1 master of business 1, S12 its 2nd slave
+            label = f'M{name[1]}' if role == 'master' else f'S{name[1]}{k}'
+            ids[label] = helpers.boot_server(
+                flavor(vcpus), host=hosts[host], name=f'{DEMO}-{label}',
+                metadata={'hotspot_role': role}, group=group).id
     for vcpus, host in LONERS:
-        helpers.boot_server(flavor(vcpus), host=hosts[host],
-                            name=f'{DEMO}-V{host + 1}@{hosts[host]}')
+        label = f'V{host + 1}1'
+        ids[label] = helpers.boot_server(flavor(vcpus), host=hosts[host],
+                                         name=f'{DEMO}-{label}').id
     show(conn, hosts, 'before')
+    print('  (the agent logs server ids: '
+          + ', '.join(f'{k} = {v}' for k, v in ids.items()
+                      if k.startswith('M')) + ')')
 
     workdir = tempfile.mkdtemp(prefix='hotspot-demo-')
     config = agent_helpers.write_config(
@@ -130,4 +137,9 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (openstack.exceptions.SDKException,
+            keystoneauth1.exceptions.ClientException,
+            subprocess.CalledProcessError) as exc:
+        sys.exit(f'demo: the cloud failed: {" ".join(str(exc).split())}')
