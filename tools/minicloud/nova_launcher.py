@@ -18,7 +18,7 @@ started (a compute that calls the conductor before its queue exists waits
 provider, runs "nova-manage cell_v2 discover_hosts" (nova's own manage
 main(), forked too) to map the hosts into cell1, and exits with its status.
 
-SPEC.json: {"conductor_log": path, "timeout": seconds,
+SPEC.json: {"conductor_log": path, "timeout": seconds, "wait_ports": [...],
             "first": [child, ...], "then": [child, ...],
             "discover": {"args": [...], "log": path}}
 child:     {"binary": "nova-compute", "args": [...], "log": path,
@@ -27,6 +27,7 @@ child:     {"binary": "nova-compute", "args": [...], "log": path,
 
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -103,9 +104,25 @@ def wait_for_logs(paths, text, timeout):
         time.sleep(0.1)
 
 
+def port_open(port):
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def main():
     with open(sys.argv[1]) as f:
         spec = json.load(f)
+    # minicloud starts this launcher while MariaDB and RabbitMQ boot, so the
+    # imports above overlap with them; the services need both at once.
+    deadline = time.monotonic() + spec['timeout']
+    while not all(port_open(p) for p in spec['wait_ports']):
+        if time.monotonic() > deadline:
+            sys.exit('nova_launcher: ports %s not open after %d s'
+                     % (spec['wait_ports'], spec['timeout']))
+        time.sleep(0.1)
     for child in spec['first']:
         spawn(child)
     wait_for_logs([spec['conductor_log']], 'Starting conductor node',
