@@ -18,6 +18,7 @@ from nova_hotspot.agent import coordination
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.conf import hotspot as hotspot_conf
 from nova_hotspot.core import detect
+from nova_hotspot.core import history as history_mod
 from nova_hotspot.core import validate
 
 LOG = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Agent:
         self.stop = threading.Event()
         self.cycles = 0
         self.rejected_plans = 0
+        self.history = history_mod.HotHistory(
+            self.settings.hot_samples_required,
+            self.settings.hot_samples_window)
         self._load_plugins(self.settings)
 
     def _load_plugins(self, settings):
@@ -94,6 +98,10 @@ class Agent:
                     settings = dataclasses.replace(
                         settings, **{name: getattr(self.settings, name)})
             self._load_plugins(settings)
+            window = (settings.hot_samples_required,
+                      settings.hot_samples_window)
+            if window != (self.history.k, self.history.n):
+                self.history = history_mod.HotHistory(*window)
         except exceptions.NovaHotspotError as exc:
             LOG.error('reload refused, keeping the previous options: %s',
                       exc)
@@ -142,10 +150,19 @@ class Agent:
         for problem in collection.problems:
             LOG.warning('cycle %d: %s', report.number, problem)
         report.hotspots = detect.detect(cluster)
+        hot = [h.host for h in report.hotspots]
+        self.history.record_hot(hot)
         if not report.hotspots:
             LOG.info('cycle %d: no hot host', report.number)
             return
-        plan = self.strategy.plan(cluster)
+        sources = None
+        if self.history.k > 1:
+            sources = self.history.persistent(hot)
+            LOG.info('cycle %d: hot now: %s; hot in %d of the last %d '
+                     'cycles: %s', report.number, ', '.join(hot),
+                     self.history.k, len(self.history),
+                     ', '.join(sorted(sources)) or 'none')
+        plan = self.strategy.plan(cluster, sources=sources)
         report.plan = plan
         report.violations = validate.validate_plan(cluster, plan)
         from nova_hotspot import cli  # the plan table, shared with the CLI

@@ -19,14 +19,22 @@ from nova_hotspot import exceptions
 
 GROUP_NAME = 'hotspot'
 
-hotspot_group = cfg.OptGroup(
-    GROUP_NAME,
-    title='nova-hotspot agent options',
-    help='Find hot compute hosts and live-migrate servers off them. Read by '
+
+def _group():
+    # A new OptGroup per registration: oslo.config copies a registered
+    # group shallowly, so one module-level group would share its options
+    # (including keystoneauth's plugin options, registered once auth_type
+    # is read) between every ConfigOpts of the process.
+    return cfg.OptGroup(GROUP_NAME, title=_TITLE, help=_HELP)
+
+
+_TITLE = 'nova-hotspot agent options'
+_HELP = ('Find hot compute hosts and live-migrate servers off them. Read by '
          'nova-hotspot-agent (and nova-hotspot plan/snapshot --config-file). '
          'The keystoneauth options of this group say how the agent '
          'authenticates; it needs an admin (or equivalently privileged) '
          'user to list hypervisors, read Placement and live-migrate.')
+hotspot_group = _group()
 
 CAPACITY_MODES = ('allocation', 'physical')
 
@@ -72,6 +80,16 @@ hotspot_opts = [
                mutable=True,
                help='Aggregate metadata key overriding mem_threshold, like '
                     'cpu_threshold_metadata_key.'),
+    cfg.IntOpt('hot_samples_required', default=1, min=1, mutable=True,
+               help='k of "k of n": a host is acted on only when it was '
+                    'hot in at least this many of the last '
+                    'hot_samples_window cycles (Sandpiper\'s rule against '
+                    'one-sample spikes). 1 of 1 acts on every hot host at '
+                    'once, as the paper does. The history is in memory: '
+                    'after a restart it starts empty.'),
+    cfg.IntOpt('hot_samples_window', default=1, min=1, mutable=True,
+               help='n of "k of n": how many recent cycles are remembered; '
+                    'must be >= hot_samples_required.'),
     cfg.StrOpt('capacity', default='allocation', choices=CAPACITY_MODES,
                mutable=True,
                help='Host capacity from Placement inventories: '
@@ -130,8 +148,9 @@ MIN_COMPUTE_API_VERSION = (2, 53)
 
 
 def register_opts(conf):
-    conf.register_group(hotspot_group)
-    conf.register_opts(hotspot_opts, group=hotspot_group)
+    group = _group()
+    conf.register_group(group)
+    conf.register_opts(hotspot_opts, group=group)
     ks_loading.register_session_conf_options(conf, GROUP_NAME)
     ks_loading.register_auth_conf_options(conf, GROUP_NAME)
 
@@ -172,6 +191,8 @@ class Settings:
     mem_threshold: float
     cpu_threshold_metadata_key: str
     mem_threshold_metadata_key: str
+    hot_samples_required: int
+    hot_samples_window: int
     capacity: str
     role_metadata_key: str
     optout_metadata_key: str
@@ -206,6 +227,11 @@ def load(conf):
                  'mem_threshold_metadata_key'):
         if not values[name] or not values[name].strip():
             raise _bad(name, 'must not be empty')
+    if values['hot_samples_required'] > values['hot_samples_window']:
+        raise _bad('hot_samples_required',
+                   f"must not exceed hot_samples_window "
+                   f"({values['hot_samples_window']}), got "
+                   f"{values['hot_samples_required']}")
     values['compute_api_version'] = _microversion(
         values['compute_api_version'])
     values['excluded_hosts'] = frozenset(

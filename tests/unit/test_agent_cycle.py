@@ -50,3 +50,18 @@ def test_cycle_against_an_unreachable_cloud_reports_one_line(tmp_path):
     assert report.error.startswith('listing hypervisors: ')
     assert '\n' not in report.error
     assert report.outcomes == []
+
+
+def test_k_of_n_options(tmp_path):
+    _, agent = make(tmp_path, 'hot_samples_required = 2\n'
+                              'hot_samples_window = 3\n')
+    assert (agent.history.k, agent.history.n) == (2, 3)
+
+
+def test_k_larger_than_n_is_refused_naming_the_option(tmp_path):
+    import pytest
+
+    from nova_hotspot import exceptions
+    with pytest.raises(exceptions.ConfigError,
+                       match=r'^\[hotspot\] hot_samples_required: '):
+        make(tmp_path, 'hot_samples_required = 3\nhot_samples_window = 2\n')
