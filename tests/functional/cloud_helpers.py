@@ -225,26 +225,38 @@ class CloudHelpers:
             if current.status == 'ERROR':
                 raise CloudError('server %s went to ERROR while migrating'
                                  % current.id)
-            if current.status == 'ACTIVE' and current.task_state is None \
-                    and current.compute_host == host:
-                return current
-            return None
+            if current.status != 'ACTIVE' or current.task_state is not None \
+                    or current.compute_host != host:
+                return None
+            # The migration record turns 'completed' a moment after the
+            # server is ACTIVE on the target (post-migration at the source).
+            statuses = [m.status for m in self.conn.compute.migrations(
+                server_id=current.id, migration_type='live-migration')]
+            if statuses and statuses[-1] == 'error':
+                raise CloudError('live migration of %s failed' % current.id)
+            return current if statuses and all(
+                st == 'completed' for st in statuses) else None
         return wait_for('live migration to %s' % host, arrived, timeout)
 
     # -- cleanup ----------------------------------------------------------
+    def track(self, server=None, group=None):
+        """Have cleanup() delete a server or group made without helpers."""
+        if server is not None:
+            self._servers.append((self.conn, getattr(server, 'id', server)))
+        if group is not None:
+            self._groups.append((self.conn, getattr(group, 'id', group)))
+
     def cleanup(self):
         """Delete the servers, groups and flavors this test made.
 
-        On the minicloud every server and server group left in any project
-        goes too, so each test starts from an empty cloud.
+        Only what this test made (through the helpers or track()), plus any
+        server named with this test's prefix: several test sessions may
+        share one running minicloud, so never sweep everything.
         """
         doomed = [server_id for _conn, server_id in self._servers]
         groups = [group_id for _conn, group_id in self._groups]
-        if self.info.is_minicloud:
-            doomed += [s.id for s in
-                       self.conn.compute.servers(all_projects=True)]
-            groups += [g.id for g in
-                       self.conn.compute.server_groups(all_projects=True)]
+        doomed += [s.id for s in self.conn.compute.servers(
+            all_projects=True, name='^%s' % self.prefix)]
         pending = set()
         for server_id in dict.fromkeys(doomed):
             try:

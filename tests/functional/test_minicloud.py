@@ -97,7 +97,7 @@ def test_live_migration_to_named_host(admin_conn, helpers, compute_hosts):
     assert helpers.server_host(server) == source
     migrated = helpers.live_migrate(server, target)
     assert migrated.compute_host == target
-    records = list(admin_conn.compute.migrations(instance_uuid=server.id))
+    records = list(admin_conn.compute.migrations(server_id=server.id))
     assert [m.status for m in records] == ['completed']
     assert records[0].migration_type == 'live-migration'
     assert records[0].dest_compute == target
