@@ -373,6 +373,10 @@ class _Planner:
         for hi in sorted(hot, key=lambda hi: (-overload(hi), hi)):
             self.target_ok[hi] = False
             self._cure(hi)
+            if state.cpu_cap_of(hi) < 0 or state.mem_cap_of(hi) < 0:
+                # The search covers the exact excess, so a host can end a
+                # rounding error over its limit: one more, tiny, cure.
+                self._cure(hi)
         unresolved = []
         for hi in state.hot_hosts():
             if not self.acting[hi]:
@@ -387,8 +391,10 @@ class _Planner:
 
     def _cure(self, hi):
         state, strategy = self.state, self.strategy
-        tol_cpu = self.hard_cpu[hi]
-        tol_mem = self.hard_mem[hi]
+        # Bring the host to its limit, not under it: a host exactly at its
+        # threshold is not hot, and a move beyond that would be one that
+        # lowers no resource over its threshold (a mis-migration).
+        tol_cpu = tol_mem = 0.0
         cpu_over = state.cpu_cap_of(hi) < 0
         mem_over = state.mem_cap_of(hi) < 0
         need_cpu = (state.cpu_used[hi] - state.cpu_limit[hi] + tol_cpu

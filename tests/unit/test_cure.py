@@ -46,6 +46,19 @@ def test_never_moves_a_server_without_use_of_the_hot_resource():
     assert compare.measure(cluster, plan).mis_migrations == 0
 
 
+def test_a_host_brought_exactly_to_its_limit_is_cured():
+    # h1 is 4 over in CPU and 1 over in memory. Moving a leaves CPU exactly
+    # at its limit (10 of 10: not hot) and memory at 0: one move. Moving b
+    # as well would lower nothing that is over its threshold.
+    cluster, plan = plan_of('''
+        h1 10/100 | a 4/101/1, b 10/0/1
+        h2 20/200
+    ''')
+    assert moved(plan) == ['a']
+    assert plan.unresolved == ()
+    assert compare.measure(cluster, plan).mis_migrations == 0
+
+
 def test_group_rule_for_slaves_too():
     # a (a slave) would be cheapest, but every other host holds a member of
     # its group g1: b moves instead.
