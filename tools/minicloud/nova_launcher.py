@@ -29,6 +29,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 
@@ -37,6 +38,29 @@ import traceback
 from nova.cmd import compute  # noqa: E402
 from nova.cmd import conductor  # noqa: E402
 from nova.cmd import scheduler  # noqa: E402
+
+
+def preload():
+    """Import what every child would otherwise import after the fork.
+
+    Measured with py-spy: each compute spent ~0.9 s importing the os-vif
+    plugins (os_vif.initialize), and more on the manager and object modules
+    and the rabbit driver.  Only imports: nothing is initialized here.
+    """
+    import importlib
+    from importlib import metadata
+
+    from nova import objects
+    objects.register_all()
+    for module in ('nova.compute.manager', 'nova.conductor.manager',
+                   'nova.scheduler.manager', 'nova.virt.fake',
+                   'oslo_messaging._drivers.impl_rabbit'):
+        importlib.import_module(module)
+    for entry_point in metadata.entry_points(group='os_vif'):
+        importlib.import_module(entry_point.module)
+
+
+preload()
 
 MAINS = {
     'nova-compute': compute.main,
@@ -127,7 +151,8 @@ def main():
         spawn(child)
     wait_for_logs([spec['conductor_log']], 'Starting conductor node',
                   spec['timeout'])
-    print('nova_launcher: conductor started; forking computes', flush=True)
+    print('nova_launcher: conductor started; forking computes (%d threads '
+          'here)' % threading.active_count(), flush=True)
     for child in spec['then']:
         spawn(child)
     # discover_hosts maps only computes whose compute node record exists;
