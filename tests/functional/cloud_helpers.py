@@ -53,13 +53,18 @@ class CloudInfo:
 
 
 def minicloud(*args, check=True, capture=False, timeout=3600):
-    """Run tools/minicloud/minicloud with args; output goes to our stderr."""
+    """Run tools/minicloud/minicloud with args.
+
+    Its stderr (progress, a failing service's log tail) goes to ours; its
+    stdout too unless capture=True.
+    """
     result = subprocess.run(
         [MINICLOUD, *args], check=False, timeout=timeout, text=True,
         stdout=subprocess.PIPE if capture else None, stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
-        raise CloudError('minicloud %s failed with exit code %d'
-                         % (' '.join(args), result.returncode))
+        raise CloudError('minicloud %s failed with exit code %d%s'
+                         % (' '.join(args), result.returncode,
+                            '\n' + result.stdout if capture else ''))
     return result
 
 

@@ -51,10 +51,14 @@ def cloud():
         yield info
         return
     status = cloud_helpers.minicloud_status()
-    started_here = not status.get('running')
-    if started_here:
+    started_here = False
+    if not status.get('running'):
         cloud_helpers.minicloud('install')
-        cloud_helpers.minicloud('start')
+        # --reuse: another session may have started it meanwhile (minicloud
+        # serializes install/start/stop with a lock).
+        output = cloud_helpers.minicloud('start', '--reuse', capture=True)
+        sys.stderr.write(output.stdout)
+        started_here = 'reusing the running cloud' not in output.stdout
         status = cloud_helpers.minicloud_status()
         if not status.get('running'):
             raise cloud_helpers.CloudError('minicloud start returned but '
