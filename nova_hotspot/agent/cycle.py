@@ -11,6 +11,7 @@ import threading
 import time
 
 from nova_hotspot import exceptions
+from nova_hotspot import metrics as metrics_mod
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import collector
@@ -24,7 +25,8 @@ from nova_hotspot.core import validate
 LOG = logging.getLogger(__name__)
 
 #: Options that only take effect at start (not re-read on SIGHUP).
-IMMUTABLE = ('interval', 'compute_api_version', 'region_name', 'interface')
+IMMUTABLE = ('interval', 'compute_api_version', 'region_name', 'interface',
+             'metrics_port', 'metrics_host')
 
 
 @dataclasses.dataclass
@@ -70,6 +72,7 @@ class Agent:
         self.stop = threading.Event()
         self.cycles = 0
         self.rejected_plans = 0
+        self.metrics = metrics_mod.Metrics()
         self.history = history_mod.HotHistory(
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
@@ -127,6 +130,7 @@ class Agent:
             LOG.error('cycle %d failed: %s', report.number, exc)
         report.api_calls = dict(self.cloud.counter.take())
         report.seconds = time.monotonic() - start
+        self.metrics.cycle(report, self.leader.is_leader())
         LOG.info('cycle %d: %.1fs, %d API calls (%s)', report.number,
                  report.seconds, report.total_api_calls,
                  ', '.join(f'{k}: {v}' for k, v in

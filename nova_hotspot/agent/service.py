@@ -77,6 +77,19 @@ class Service:
         signal.signal(signal.SIGINT, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
         self.agent.leader.start()
+        settings = self.agent.settings
+        if settings.metrics_port:
+            try:
+                self.agent.metrics.serve(settings.metrics_port,
+                                         settings.metrics_host)
+            except OSError as exc:
+                self.agent.leader.stop()
+                print(f'nova-hotspot-agent: error: [hotspot] metrics_port: '
+                      f'cannot serve on {settings.metrics_host}:'
+                      f'{settings.metrics_port}: {exc}', file=sys.stderr)
+                return EXIT_CONFIG
+            LOG.info('metrics on http://%s:%d/metrics',
+                     settings.metrics_host, settings.metrics_port)
         thread = threading.Thread(target=self.worker.start,
                                   name='hotspot-periodic', daemon=True)
         thread.start()

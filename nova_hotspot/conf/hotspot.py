@@ -138,6 +138,13 @@ hotspot_opts = [
                     '2.53: hypervisor ids are the Placement resource '
                     'provider uuids; 2.47: the flavor is embedded in '
                     'servers).'),
+    cfg.PortOpt('metrics_port', default=0,
+                help='TCP port of the Prometheus metrics endpoint '
+                     '(http://metrics_host:metrics_port/metrics: cycles, '
+                     'hot hosts, migrations by result, plans rejected by '
+                     'the validator, cycle seconds). 0: no endpoint.'),
+    cfg.StrOpt('metrics_host', default='127.0.0.1',
+               help='Address the metrics endpoint binds to.'),
     cfg.StrOpt('region_name', help='Region of the endpoints to use.'),
     cfg.StrOpt('interface', default='public',
                choices=('public', 'internal', 'admin'),
@@ -206,6 +213,8 @@ class Settings:
     excluded_hosts: frozenset
     excluded_projects: frozenset
     compute_api_version: str
+    metrics_port: int
+    metrics_host: str
     region_name: str | None
     interface: str
 
