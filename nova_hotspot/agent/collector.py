@@ -28,6 +28,7 @@ Deliberate rules (see doc/agent.md):
 """
 
 import dataclasses
+import math
 import re
 import time
 
@@ -36,7 +37,14 @@ from nova_hotspot.cloud import errors
 from nova_hotspot.core import model
 
 TRUE_VALUES = frozenset({'true', 'yes', '1', 'on'})
+#: Statuses in which a server normally has no host.
+NO_HOST_STATUSES = frozenset({'BUILD', 'SHELVED_OFFLOADED', 'DELETED',
+                              'SOFT_DELETED'})
 HARD_AFFINITY = 'affinity'
+#: Task states of a server Nova is moving (live or cold).
+MIGRATING_TASK_STATES = frozenset({'migrating', 'resize_prep',
+                                   'resize_migrating', 'resize_migrated',
+                                   'resize_finish'})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +115,9 @@ class Collection:
     problems: list
     api_calls: dict = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
+    #: server id -> its host, for every server Nova is migrating now
+    #: (whoever started it: a previous agent, an operator).
+    migrating: dict = dataclasses.field(default_factory=dict)
 
     def records_on(self, host):
         return [s for s in self.servers.values() if s.host == host]
@@ -118,6 +129,46 @@ def natural_key(text):
 
 def _problem(kind, message, server=None, group=None):
     return roles_mod.Problem(kind, message, server, group)
+
+
+def number(value):
+    """``value`` as a finite float >= 0, or None (missing, not a number,
+    negative, NaN, infinite)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(result) or result < 0:
+        return None
+    return result
+
+
+def inventory_problem(inventory):
+    """Why a VCPU/MEMORY_MB inventory cannot be used, or None."""
+    for rc in ('VCPU', 'MEMORY_MB'):
+        if rc not in inventory:
+            return f'no {rc} inventory'
+        record = inventory[rc] or {}
+        for field in ('total', 'reserved', 'allocation_ratio'):
+            raw = record.get(field)
+            if raw is None and field != 'total':
+                continue
+            if number(raw) is None:
+                return f'{rc} {field}={raw!r} is not a number >= 0'
+        if not capacity(record, 'physical') > 0:
+            return f'{rc} has no capacity (total {record.get("total")!r})'
+        if record.get('allocation_ratio') is not None and \
+                not number(record['allocation_ratio']) > 0:
+            return f'{rc} allocation_ratio is 0'
+    return None
+
+
+def is_migrating(server):
+    """Whether Nova is migrating this server (plain data) right now."""
+    return (server.get('status') == 'MIGRATING'
+            or server.get('task_state') in MIGRATING_TASK_STATES)
 
 
 def capacity(inventory, mode):
@@ -170,6 +221,46 @@ def build(raw, settings, usage, extra_pins=None):
     problems = []
     overrides = thresholds(raw.aggregates, settings, problems)
 
+    # Servers the API listed badly: no id, an id listed twice, a host-less
+    # server that should have one, a flavor without usable numbers.
+    raw_servers, seen = [], set()
+    for srv in raw.servers:
+        sid = srv.get('id') if isinstance(srv, dict) else None
+        if not sid or not isinstance(sid, str):
+            problems.append(_problem('server-without-id',
+                                     f'a listed server has no id: {srv!r}; '
+                                     f'left out'))
+            continue
+        if sid in seen:
+            problems.append(_problem('duplicate-server', 'listed twice; '
+                                     'the second is left out', sid))
+            continue
+        seen.add(sid)
+        raw_servers.append(srv)
+        if not srv.get('host') and srv.get('status') not in NO_HOST_STATUSES:
+            problems.append(_problem(
+                'no-host', f'status {srv.get("status")!r} but no host; not '
+                f'counted as load anywhere', sid))
+    # A server whose flavor gives no usable vCPUs/RAM has an unknown load:
+    # it never moves and its host is never a target (nothing is decided on
+    # a number the cloud did not give).
+    unknown_load = {}
+    for srv in raw_servers:
+        flavor = srv.get('flavor') if isinstance(srv.get('flavor'),
+                                                 dict) else {}
+        bad = [f'{k}={flavor.get(k)!r}' for k in ('vcpus', 'ram')
+               if number(flavor.get(k)) is None]
+        if bad and srv.get('host'):
+            unknown_load[srv['id']] = ', '.join(bad)
+            problems.append(_problem(
+                'bad-flavor', f'flavor {", ".join(bad)} is not a number '
+                f'>= 0: load unknown, server pinned, host {srv["host"]} '
+                f'not a target', srv['id']))
+    unknown_on = {}
+    for srv in raw_servers:
+        if srv['id'] in unknown_load:
+            unknown_on.setdefault(srv['host'], srv['id'])
+
     hosts = {}
     for hyp in sorted(raw.hypervisors,
                       key=lambda h: natural_key(h.get('service_host') or
@@ -193,6 +284,13 @@ def build(raw, settings, usage, extra_pins=None):
                 f'MEMORY_MB inventory for resource provider {hyp.get("id")}'
                 f'; host and its servers left out'))
             continue
+        why_bad = inventory_problem(inventory)
+        if why_bad:
+            problems.append(_problem(
+                'bad-inventory', f'host {name}: resource provider '
+                f'{hyp.get("id")}: {why_bad}; host and its servers left '
+                f'out'))
+            continue
         cpu_th, mem_th = overrides.get(name, (None, None))
         why = None
         if hyp.get('state') != 'up':
@@ -201,6 +299,8 @@ def build(raw, settings, usage, extra_pins=None):
             why = f'hypervisor status {hyp.get("status")}'
         elif name in settings.excluded_hosts:
             why = 'excluded by [hotspot] excluded_hosts'
+        elif name in unknown_on:
+            why = f'server {unknown_on[name]} on it has an unknown load'
         hosts[name] = HostRecord(
             name=name, hypervisor_id=hyp.get('id'),
             state=hyp.get('state'), status=hyp.get('status'),
@@ -210,7 +310,14 @@ def build(raw, settings, usage, extra_pins=None):
             mem_threshold=mem_th or settings.mem_threshold,
             target=why is None, why_not_target=why)
 
-    metadata = {s['id']: s.get('metadata') or {} for s in raw.servers}
+    metadata = {s['id']: s.get('metadata') if isinstance(
+        s.get('metadata'), dict) else {} for s in raw_servers}
+    # Migrations in flight in Nova (e.g. started by an agent that was
+    # killed): their servers are busy and no member of their business may
+    # start moving until they end (Nova does not re-check anti-affinity
+    # between parallel live migrations, Launchpad bug 1821755).
+    migrating = {s['id']: s.get('host') for s in raw_servers
+                 if is_migrating(s)}
     assignments, role_problems = roles_mod.assign_roles(
         raw.groups, metadata, settings.role_metadata_key)
     problems.extend(role_problems)
@@ -223,23 +330,24 @@ def build(raw, settings, usage, extra_pins=None):
                 affinity.setdefault(member, group.id)
 
     records = []
-    for srv in sorted(raw.servers,
-                      key=lambda s: (s.get('created') or '', s['id'])):
+    for srv in sorted(raw_servers,
+                      key=lambda s: (str(s.get('created') or ''), s['id'])):
         host = srv.get('host')
         if not host:
             continue
-        if host not in hosts:
+        if not isinstance(host, str) or host not in hosts:
             problems.append(_problem(
                 'unknown-host', f'on host {host!r}, which is not in the '
                 f'snapshot; left out', srv['id']))
             continue
-        flavor = srv.get('flavor') or {}
+        flavor = srv.get('flavor') if isinstance(srv.get('flavor'),
+                                                 dict) else {}
         pins = []
         meta = metadata[srv['id']]
         if str(meta.get(settings.optout_metadata_key, '')).strip().lower() \
                 in TRUE_VALUES:
             pins.append(f'opted out ({settings.optout_metadata_key})')
-        if srv.get('project_id') in settings.excluded_projects:
+        if str(srv.get('project_id')) in settings.excluded_projects:
             pins.append('project excluded')
         if srv.get('locked'):
             pins.append('locked')
@@ -252,16 +360,25 @@ def build(raw, settings, usage, extra_pins=None):
             pins.append(f'host {host} {hosts[host].why_not_target}')
         if srv['id'] in extra_pins:
             pins.append(extra_pins[srv['id']])
+        if srv['id'] in unknown_load:
+            pins.append(f'load unknown ({unknown_load[srv["id"]]})')
         assignment = assignments[srv['id']]
+        if assignment.group is not None:
+            busy = sorted(m for m in migrating if m != srv['id']
+                          and assignments.get(m) is not None
+                          and assignments[m].group == assignment.group)
+            if busy:
+                pins.append(f'member {busy[0]} of its group '
+                            f'{assignment.group} is migrating')
         records.append(ServerRecord(
             id=srv['id'], name=srv.get('name'), host=host,
             status=srv.get('status') or 'UNKNOWN',
             task_state=srv.get('task_state'),
             locked=bool(srv.get('locked')),
             project=srv.get('project_id'), metadata=meta,
-            vcpus=float(flavor.get('vcpus') or 0),
-            ram=float(flavor.get('ram') or 0),
-            disk=float(flavor.get('disk') or 0),
+            vcpus=number(flavor.get('vcpus')) or 0.0,
+            ram=number(flavor.get('ram')) or 0.0,
+            disk=number(flavor.get('disk')) or 0.0,
             group=assignment.group,
             group_policy=group.policy if group is not None else None,
             role=assignment.role, pinned_by=tuple(pins)))
@@ -271,7 +388,20 @@ def build(raw, settings, usage, extra_pins=None):
     servers = []
     usage_by_id = {}
     for rec in records:
-        cpu, mem = loads.get(rec.id, (rec.vcpus, rec.ram))
+        cpu, mem = rec.vcpus, rec.ram
+        if rec.id in loads:
+            value = loads[rec.id]
+            try:
+                cpu_u, mem_u = (number(v) for v in value)
+            except (TypeError, ValueError):
+                cpu_u = mem_u = None
+            if cpu_u is None or mem_u is None:
+                problems.append(_problem(
+                    'bad-usage', f'usage {value!r} from '
+                    f'{getattr(usage, "name", "the usage source")} is not '
+                    f'two numbers >= 0; the flavor is used instead', rec.id))
+            else:
+                cpu, mem = cpu_u, mem_u
         usage_by_id[rec.id] = (cpu, mem)
         status = rec.status
         if rec.task_state:
@@ -288,7 +418,7 @@ def build(raw, settings, usage, extra_pins=None):
          for h in hosts.values()], servers)
     return Collection(cluster=cluster, hosts=hosts,
                       servers={r.id: r for r in records}, usage=usage_by_id,
-                      problems=problems)
+                      problems=problems, migrating=migrating)
 
 
 # --- the API side --------------------------------------------------------

@@ -153,6 +153,11 @@ class Agent:
                  sum(collection.api_calls.values()))
         for problem in collection.problems:
             LOG.warning('cycle %d: %s', report.number, problem)
+        if collection.migrating:
+            LOG.info('cycle %d: %d migration(s) in flight in Nova (%s): '
+                     'those servers and their groups wait', report.number,
+                     len(collection.migrating),
+                     ', '.join(sorted(collection.migrating)))
         report.hotspots = detect.detect(cluster)
         hot = [h.host for h in report.hotspots]
         self.history.record_hot(hot)
