@@ -58,6 +58,10 @@ def preload():
         importlib.import_module(module)
     for entry_point in metadata.entry_points(group='os_vif'):
         importlib.import_module(entry_point.module)
+    # nova-manage (for discover_hosts) would apply eventlet monkey patching
+    # at import; these processes run nova's threading mode, so keep it.
+    os.environ['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1'
+    importlib.import_module('nova.cmd.manage')
 
 
 preload()
@@ -70,10 +74,7 @@ MAINS = {
 
 
 def nova_manage_main():
-    # nova-manage would apply eventlet monkey patching at import; this child
-    # shares the threading-mode imports of the services, so keep threading.
-    os.environ['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1'
-    from nova.cmd import manage
+    from nova.cmd import manage  # preloaded
     manage.main()
 
 
@@ -109,6 +110,11 @@ def spawn(child):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def note(msg):
+    print('%s nova_launcher: %s' % (time.strftime('%H:%M:%S'), msg),
+          flush=True)
 
 
 def log_contains(path, text):
@@ -151,18 +157,19 @@ def main():
         spawn(child)
     wait_for_logs([spec['conductor_log']], 'Starting conductor node',
                   spec['timeout'])
-    print('nova_launcher: conductor started; forking computes (%d threads '
-          'here)' % threading.active_count(), flush=True)
+    note('conductor started; forking computes (%d threads here)'
+         % threading.active_count())
     for child in spec['then']:
         spawn(child)
     # discover_hosts maps only computes whose compute node record exists;
     # the resource provider is created right after that record.
     wait_for_logs([child['log'] for child in spec['then']],
                   'Created resource provider record', spec['timeout'])
+    note('every compute registered; running discover_hosts')
     discover = dict(spec['discover'], binary='nova-manage')
     _pid, status = os.waitpid(spawn(discover), 0)
     code = os.waitstatus_to_exitcode(status)
-    print('nova_launcher: discover_hosts exited with %d' % code, flush=True)
+    note('discover_hosts exited with %d' % code)
     sys.exit(code)
 
 

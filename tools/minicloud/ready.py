@@ -2,9 +2,11 @@
 
     ready.py --hosts compute1,compute2
 
-Runs after nova_launcher.py mapped the hosts into cell1.  Waits for a
-resource provider with inventory per compute host and for every hypervisor
-to be up, then creates the flavors and uploads the image.
+Started by minicloud together with the services: creates the flavors and
+uploads the image as soon as nova-api and Glance answer, then waits for a
+resource provider with inventory per compute host and, once
+nova_launcher.py has mapped the hosts into cell1, for every hypervisor to
+be up.
 
 Clouds come from OS_CLIENT_CONFIG_FILE (written by minicloud).
 """
@@ -32,21 +34,61 @@ def log(msg):
     print('ready: %s' % msg, flush=True)
 
 
-def wait(what, check, timeout):
+def wait(what, check, timeout, interval=0.5):
+    """Poll check() until it returns something true.
+
+    minicloud starts this script while the services are still starting, so
+    errors (connection refused, 503 from an API whose backend is not up)
+    only mean "not yet"; the last one is shown if time runs out.
+    """
     deadline = time.monotonic() + timeout
+    last_error = None
     while True:
-        result = check()
-        if result:
-            return result
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:   # noqa: BLE001 - any failure is "not yet"
+            last_error = exc
         if time.monotonic() > deadline:
-            raise SystemExit('ready: timed out after %d s waiting for %s'
-                             % (timeout, what))
-        time.sleep(0.5)
+            raise SystemExit('ready: timed out after %d s waiting for %s '
+                             '(last error: %s)' % (timeout, what, last_error))
+        time.sleep(interval)
+
+
+def create_flavors_and_image(conn, timeout):
+    def flavors():
+        existing = {f.name for f in conn.compute.flavors()}
+        for name, vcpus, ram, disk in FLAVORS:
+            if name not in existing:
+                conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
+                                           disk=disk, is_public=True)
+        return True
+    wait('flavors created', flavors, timeout)
+
+    def image_active():
+        image = conn.image.find_image(IMAGE_NAME)
+        if image is None:
+            conn.image.create_image(
+                name=IMAGE_NAME, data=IMAGE_BYTES, disk_format='raw',
+                container_format='bare', visibility='public',
+                allow_duplicates=True)
+            return False
+        if image.status in ('queued', 'killed'):
+            # An upload that failed while Glance was still starting.
+            conn.image.delete_image(image)
+            return False
+        return image.status == 'active'
+    wait('image active', image_active, timeout)
 
 
 def ready(hosts, timeout):
-    conn = openstack.connect(cloud=ADMIN_CLOUD)
     started = time.monotonic()
+    conn = wait('Keystone', lambda: openstack.connect(cloud=ADMIN_CLOUD),
+                timeout)
+    # Flavors and the image need only nova-api and Glance, not the computes.
+    create_flavors_and_image(conn, timeout)
+    log('flavors and image ready after %.1f s' % (time.monotonic() - started))
 
     def providers_with_inventory():
         names = {rp.name: rp for rp in conn.placement.resource_providers()}
@@ -63,25 +105,12 @@ def ready(hosts, timeout):
     log('resource providers ready after %.1f s' % (time.monotonic() - started))
 
     def hypervisors_up():
+        # Listed once nova_launcher.py has mapped the hosts into cell1.
         hvs = {h.name: h for h in conn.compute.hypervisors()}
         return all(h in hvs and hvs[h].state == 'up' and
                    hvs[h].status == 'enabled' for h in hosts)
     wait('every hypervisor up', hypervisors_up, timeout)
     log('hypervisors up after %.1f s' % (time.monotonic() - started))
-    existing = {f.name for f in conn.compute.flavors()}
-    for name, vcpus, ram, disk in FLAVORS:
-        if name not in existing:
-            conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
-                                       disk=disk, is_public=True)
-    if not conn.image.find_image(IMAGE_NAME):
-        conn.image.create_image(
-            name=IMAGE_NAME, data=IMAGE_BYTES, disk_format='raw',
-            container_format='bare', visibility='public',
-            allow_duplicates=True)
-    wait('image active', lambda: getattr(
-        conn.image.find_image(IMAGE_NAME), 'status', None) == 'active',
-        timeout)
-    log('flavors and image ready after %.1f s' % (time.monotonic() - started))
 
 
 def main():
