@@ -23,6 +23,14 @@ EXIT_USAGE = 2          # bad input or option: nothing was planned
 EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
 
 
+def _strategy_option(text):
+    name, sep, value = text.partition('=')
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(
+            f'expected NAME=VALUE, got {text!r}')
+    return name.strip(), value.strip()
+
+
 def _threshold(text):
     try:
         value = float(text)
@@ -50,6 +58,10 @@ def build_parser():
     _live_arguments(plan)
     plan.add_argument('--strategy', default='paper',
                       help='planning strategy (default: %(default)s)')
+    plan.add_argument('--strategy-option', type=_strategy_option,
+                      action='append', default=[], metavar='NAME=VALUE',
+                      help='an option of the strategy, e.g. headroom=0.1 '
+                           'for cure (repeatable; see doc/strategies.md)')
     plan.add_argument('--format', choices=('table', 'json'),
                       default='table', help='output (default: %(default)s)')
     plan.add_argument('--cpu-threshold', type=_threshold,
@@ -220,7 +232,8 @@ def cmd_plan(args):
     else:
         cluster = read_snapshot(args.snapshot, args.cpu_threshold,
                                 args.mem_threshold)
-    strategy = plugins.load_strategy(args.strategy)
+    strategy = plugins.load_strategy(args.strategy,
+                                     **dict(args.strategy_option))
     plan = strategy.plan(cluster)
     violations = validate.validate_plan(cluster, plan)
     report = plan_report(cluster, plan, violations)

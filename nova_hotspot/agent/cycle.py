@@ -57,6 +57,21 @@ class _StopOrLost:
         return self.stop.is_set() or not self.leader.is_leader()
 
 
+def load_strategy(settings):
+    """The configured strategy with its ``strategy_options``; errors name
+    the option to fix."""
+    try:
+        return plugins.load(plugins.STRATEGIES, settings.strategy,
+                            **dict(settings.strategy_options))
+    except exceptions.PluginNotFound as exc:
+        raise exceptions.ConfigError(
+            f'[{hotspot_conf.GROUP_NAME}] strategy: {exc}') from None
+    except exceptions.NovaHotspotError as exc:
+        # The strategy refused its options, or takes none of that name.
+        raise exceptions.ConfigError(
+            f'[{hotspot_conf.GROUP_NAME}] strategy_options: {exc}') from None
+
+
 class Agent:
     def __init__(self, conf, cloud=None, clock=time.time, leader=None):
         self.conf = conf
@@ -79,12 +94,20 @@ class Agent:
         self._load_plugins(self.settings)
 
     def _load_plugins(self, settings):
-        strategy = plugins.load(plugins.STRATEGIES, settings.strategy)
-        usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
-                             settings=settings)
+        def load(option, namespace, name, **kwargs):
+            try:
+                return plugins.load(namespace, name, **kwargs)
+            except exceptions.PluginNotFound as exc:
+                # Name the option the operator has to fix.
+                raise exceptions.ConfigError(
+                    f'[{hotspot_conf.GROUP_NAME}] {option}: {exc}') from None
+
+        strategy = load_strategy(settings)
+        usage = load('usage_source', plugins.USAGE_SOURCES,
+                     settings.usage_source, settings=settings)
         actuator_name = 'log' if settings.dry_run else settings.actuator
-        actuator = plugins.load(plugins.ACTUATORS, actuator_name,
-                                settings=settings, clock=self.clock)
+        actuator = load('actuator', plugins.ACTUATORS, actuator_name,
+                        settings=settings, clock=self.clock)
         self.strategy, self.usage, self.actuator = strategy, usage, actuator
 
     def reload(self):

@@ -48,6 +48,13 @@ hotspot_opts = [
     cfg.StrOpt('strategy', default='paper', mutable=True,
                help='Planning strategy, a plugin name of the '
                     'nova_hotspot.strategies namespace.'),
+    cfg.MultiStrOpt('strategy_options', default=[], mutable=True,
+                    help='Options of the chosen strategy, one name=value '
+                         'per line (repeat the option), e.g. for strategy '
+                         'cure "strategy_options = headroom=0.1" and '
+                         '"strategy_options = movable_roles=master,slave". '
+                         'Strategy paper takes none; doc/strategies.md '
+                         'lists each strategy\'s options.'),
     cfg.StrOpt('usage_source', default='placement', mutable=True,
                help='Where server usage comes from, a plugin name of the '
                     'nova_hotspot.usage namespace: "placement" (each '
@@ -191,6 +198,7 @@ class Settings:
     enabled: bool
     interval: int
     strategy: str
+    strategy_options: tuple   # ((name, value), ...) in file order
     usage_source: str
     actuator: str
     dry_run: bool
@@ -241,6 +249,8 @@ def load(conf):
                    f"must not exceed hot_samples_window "
                    f"({values['hot_samples_window']}), got "
                    f"{values['hot_samples_required']}")
+    values['strategy_options'] = parse_strategy_options(
+        values['strategy_options'])
     values['compute_api_version'] = _microversion(
         values['compute_api_version'])
     values['excluded_hosts'] = frozenset(
@@ -248,6 +258,20 @@ def load(conf):
     values['excluded_projects'] = frozenset(
         p.strip() for p in values['excluded_projects'] if p.strip())
     return Settings(**values)
+
+
+def parse_strategy_options(lines):
+    """``name=value`` lines -> ((name, value), ...); a later line for the
+    same name wins, as in the config file."""
+    options = {}
+    for line in lines:
+        name, sep, value = line.partition('=')
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise _bad('strategy_options',
+                       f'expected name=value, got {line!r}')
+        options[name] = value.strip()
+    return tuple(options.items())
 
 
 def _get(conf, name):

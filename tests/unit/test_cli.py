@@ -130,3 +130,35 @@ def test_bad_threshold_option_is_refused():
     assert result.returncode == 2
     assert '--cpu-threshold' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_strategy_options_change_the_plan(tmp_path, capsys):
+    # h1 is hot; cure may move the slave (cheapest) unless only masters may
+    # move.
+    path = tmp_path / 'snap.json'
+    path.write_text(json.dumps({
+        'hosts': [host('A'), host('B')],
+        'servers': [master('M1', 'A', cpu=30, data=5000),
+                    vm('S1', 'A', cpu=30, role='slave', group='g-other',
+                       data=100),
+                    vm('X', 'A', cpu=30)]}))
+
+    def moved(*options):
+        argv = ['plan', '--snapshot', str(path), '--strategy', 'cure',
+                '--format', 'json']
+        for option in options:
+            argv += ['--strategy-option', option]
+        assert cli.main(argv) == 0
+        report = json.loads(capsys.readouterr().out)
+        return [m['server'] for m in report['migrations']]
+
+    assert moved() == ['S1']
+    assert moved('movable_roles=master') == ['M1']
+
+
+def test_bad_strategy_option_is_one_line():
+    result = run('plan', '--snapshot', str(FIGURE_2), '--strategy', 'cure',
+                 '--strategy-option', 'headroom=2')
+    assert result.returncode == cli.EXIT_USAGE
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert 'headroom' in result.stderr

@@ -96,3 +96,32 @@ def test_generator_documents_every_option(tmp_path):
     for opt in hotspot.hotspot_opts:
         # every option of ours carries help text
         assert opt.help
+
+
+def test_strategy_options_reach_the_strategy(tmp_path):
+    from nova_hotspot.agent import cycle
+    conf = make_conf(tmp_path, '[hotspot]\nstrategy = cure\n'
+                     'strategy_options = headroom=0.1\n'
+                     'strategy_options = movable_roles=master,slave\n')
+    settings = hotspot.load(conf)
+    assert settings.strategy_options == (
+        ('headroom', '0.1'), ('movable_roles', 'master,slave'))
+    strategy = cycle.load_strategy(settings)
+    assert strategy.headroom == 0.1
+    assert {r.value for r in strategy.movable_roles} == {'master', 'slave'}
+
+
+@pytest.mark.parametrize('strategy, line, fragment', [
+    ('cure', 'headroom=7', 'option headroom must be a number'),
+    ('paper', 'headroom=0.1', "plugin 'paper' failed to load"),
+    ('cure', 'no equals sign', "expected name=value, got 'no equals sign'"),
+])
+def test_bad_strategy_options_name_the_option(tmp_path, strategy, line,
+                                              fragment):
+    from nova_hotspot.agent import cycle
+    conf = make_conf(tmp_path, f'[hotspot]\nstrategy = {strategy}\n'
+                     f'strategy_options = {line}\n')
+    with pytest.raises(exceptions.ConfigError) as err:
+        cycle.load_strategy(hotspot.load(conf))
+    assert str(err.value).startswith('[hotspot] strategy_options: ')
+    assert fragment in str(err.value)
