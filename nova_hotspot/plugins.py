@@ -38,7 +38,9 @@ def load(namespace, name, **kwargs):
     try:
         manager = driver.DriverManager(
             namespace, name, invoke_on_load=True, invoke_kwds=kwargs,
-            on_load_failure_callback=failed)
+            on_load_failure_callback=failed,
+            # the PluginNotFound below says it, once
+            on_missing_entrypoints_callback=None)
     except stevedore_exc.NoMatches:
         known = ', '.join(names(namespace)) or 'none'
         raise exceptions.PluginNotFound(

@@ -38,16 +38,22 @@ def loads(text, default_cpu_threshold=None, default_mem_threshold=None):
 class _Record:
     """Reads the fields of one JSON object, naming it in every error."""
 
-    def __init__(self, label, data):
-        self.label = label
+    def __init__(self, kind, index, data, key):
+        # The label is built only for an error: a snapshot can hold
+        # hundreds of thousands of records.
+        self._where = (kind, index, data, key)
         if not isinstance(data, dict):
             raise exceptions.InvalidSnapshot(
-                f'{label}: must be an object, got {_kind(data)}')
+                f'{self.label}: must be an object, got {_kind(data)}')
         self.data = data
 
     def fail(self, field, problem):
         raise exceptions.InvalidSnapshot(
             f"{self.label}: field '{field}' {problem}")
+
+    @property
+    def label(self):
+        return _label(*self._where)
 
     def string(self, field, required=True):
         value = self.data.get(field)
@@ -116,7 +122,7 @@ def _label(kind, index, data, key):
 
 
 def _host(index, data, default_cpu_threshold, default_mem_threshold):
-    rec = _Record(_label('hosts', index, data, 'name'), data)
+    rec = _Record('hosts', index, data, 'name')
     return model.Host(
         name=rec.string('name'),
         vcpus=rec.number('vcpus'),
@@ -127,7 +133,7 @@ def _host(index, data, default_cpu_threshold, default_mem_threshold):
 
 
 def _server(index, data):
-    rec = _Record(_label('servers', index, data, 'id'), data)
+    rec = _Record('servers', index, data, 'id')
     role = data.get('role')
     if role is not None and (not isinstance(role, str) or role not in ROLES):
         rec.fail('role', f"must be 'master', 'slave' or null, got {role!r}")
