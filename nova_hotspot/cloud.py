@@ -70,7 +70,9 @@ def errors(what):
     except (sdk_exc.SDKException, ks_exc.ClientException,
             requests.RequestException) as exc:
         err = exceptions.CloudError(f'{what}: {_describe(exc)}')
-        err.status_code = getattr(exc, 'status_code', None)
+        # openstacksdk says status_code, keystoneauth http_status
+        err.status_code = (getattr(exc, 'status_code', None)
+                           or getattr(exc, 'http_status', None))
         raise err from exc
 
 
@@ -103,6 +105,13 @@ class Cloud:
             raise exceptions.ConfigError(
                 f'[{group}] auth_type: not set; the agent needs credentials '
                 f'(e.g. auth_type = password, auth_url, username, ...)')
+        auth_type = conf[group].auth_type
+        if auth_type in ('password', 'v3password', 'v2password') and \
+                not conf[group].password:
+            # keystoneauth would only fail at the first token request.
+            raise exceptions.ConfigError(
+                f'[{group}] password: required by auth_type {auth_type!r} '
+                f'but not set')
         counter = ApiCounter()
         http = requests.Session()
         http.hooks['response'].append(counter.hook)
@@ -121,6 +130,37 @@ class Cloud:
             conn = openstack.connection.Connection(
                 session=sess, app_name='nova-hotspot', **kwargs)
         return cls(conn, counter)
+
+    def check_access(self):
+        """At start: do the credentials work and carry the rights the
+        agent needs (list hypervisors, read Placement)? Raises ConfigError
+        when Keystone refuses them (401) or the cloud denies a call
+        (403); CloudError when the cloud cannot be reached (the agent
+        starts anyway and its cycles retry)."""
+        group = hotspot_conf.GROUP_NAME
+        checks = (
+            ('listing hypervisors (policy os_compute_api:os-hypervisors:'
+             'list)', lambda: next(iter(self.conn.compute.hypervisors(
+                 limit=1)), None)),
+            ('reading Placement resource providers', lambda: next(iter(
+                self.conn.placement.resource_providers()), None)),
+        )
+        for what, call in checks:
+            try:
+                with errors(what):
+                    call()
+            except exceptions.CloudError as exc:
+                status = getattr(exc, 'status_code', None)
+                if status == 401:
+                    raise exceptions.ConfigError(
+                        f'[{group}] credentials refused by Keystone: '
+                        f'{exc}') from None
+                if status == 403:
+                    raise exceptions.ConfigError(
+                        f'[{group}] credentials lack the rights the agent '
+                        f'needs (an admin user, e.g. nova\'s service '
+                        f'user): {exc}') from None
+                raise
 
     @classmethod
     def from_cloud_name(cls, name, compute_api_version='2.88'):

@@ -124,12 +124,27 @@ def main(argv=None):
              prog='nova-hotspot-agent')
         logging.setup(conf, 'nova-hotspot-agent')
         agent = cycle.Agent(conf)
+        try:
+            # Credentials Keystone refuses, or without the rights the
+            # agent needs, end the start (ConfigError); an unreachable
+            # cloud does not: the cycles retry.
+            agent.cloud.check_access()
+        except exceptions.ConfigError:
+            raise
+        except exceptions.CloudError as exc:
+            LOG.warning('cannot check the cloud at start (%s); cycles will '
+                        'retry', exc)
     except (cfg.Error, exceptions.NovaHotspotError) as exc:
         print(f'nova-hotspot-agent: error: {" ".join(str(exc).split())}',
               file=sys.stderr)
         return EXIT_CONFIG
     if conf.once:
-        agent.leader.start()
+        try:
+            agent.leader.start()
+        except exceptions.NovaHotspotError as exc:
+            print(f'nova-hotspot-agent: error: '
+                  f'{" ".join(str(exc).split())}', file=sys.stderr)
+            return EXIT_CONFIG
         try:
             report = agent.run_once()
         finally:
@@ -138,7 +153,12 @@ def main(argv=None):
             return 1
         left = report.plan.unresolved if report.plan else ()
         return 1 if left else 0
-    return Service(agent).run()
+    try:
+        return Service(agent).run()
+    except exceptions.NovaHotspotError as exc:    # e.g. [coordination]
+        print(f'nova-hotspot-agent: error: {" ".join(str(exc).split())}',
+              file=sys.stderr)
+        return EXIT_CONFIG
 
 
 if __name__ == '__main__':
