@@ -6,6 +6,7 @@ import logging
 import time
 
 from nova_hotspot.actuators import limits as limits_mod
+from nova_hotspot.core import plan as plan_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ class Actuator(abc.ABC):
         groups = {sid: rec.group
                   for sid, rec in collection.servers.items()}
         gate = limits_mod.Gate(limits, groups)
+        # Migrations Nova runs already (e.g. started by a killed agent)
+        # count against the limits and block their groups until they end.
+        for server_id, host in sorted(
+                getattr(collection, 'migrating', {}).items()):
+            if server_id not in gate.in_flight:
+                gate.start(plan_mod.Migration(server_id, host or '?', '?',
+                                              'in flight in Nova'))
         running = {}
         with concurrent.futures.ThreadPoolExecutor(
                 max_workers=limits.max_concurrent) as pool:
@@ -72,13 +80,14 @@ class Actuator(abc.ABC):
                                          migration, gate)
                     running[future] = (index, migration)
                 if not running:
-                    # Nothing in flight, yet nothing could start: cannot
-                    # happen with limits >= 1, but never spin.
+                    # Nothing of ours in flight, yet nothing could start:
+                    # Nova's own migrations in flight hold the limits.
                     for index, migration in pending:
                         outcomes[index] = limits_mod.Outcome(
                             migration.server, migration.source,
                             migration.target, 'not-started',
-                            'blocked by the limits')
+                            gate.blocked(migration)
+                            or 'blocked by the limits')
                     break
                 done, _ = concurrent.futures.wait(
                     running, timeout=1.0,

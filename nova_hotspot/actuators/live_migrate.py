@@ -9,6 +9,7 @@ server and the migrations API until the migration completes, fails or
 with Nova's reason.
 """
 
+import dataclasses
 import logging
 import time
 
@@ -66,14 +67,43 @@ class LiveMigrateActuator(base.Actuator):
             with errors(f'reading server group {record.group}'):
                 members = cloud.conn.compute.get_server_group(
                     record.group).member_ids or ()
+        target = self._fresh_target(cloud, collection, migration.target)
         usage_of = self._usage_of(collection)
         incoming = [collection.usage.get(m.server, (0.0, 0.0))
                     for m in list(gate.in_flight.values())
                     if m.target == migration.target
                     and m.server != migration.server]
         return fresh, limits.recheck(
-            migration, fresh, collection.hosts.get(migration.target),
-            on_target, usage_of, members, incoming)
+            migration, fresh, target, on_target, usage_of, members,
+            incoming)
+
+    @staticmethod
+    def _fresh_target(cloud, collection, host):
+        """The collector's record of ``host`` with its nova-compute
+        service read again now: a compute that went down or was disabled
+        since the plan was made may not receive."""
+        record = collection.hosts.get(host)
+        if record is None or not record.target:
+            return record
+        with errors(f'reading the compute service of {host}'):
+            services = list(cloud.conn.compute.services(
+                host=host, binary='nova-compute'))
+        why = None
+        if not services:
+            why = 'no nova-compute service now'
+        else:
+            for service in services:
+                if service.state != 'up':
+                    why = f'nova-compute is {service.state} now'
+                elif service.status != 'enabled':
+                    why = f'nova-compute is {service.status} now' + (
+                        f' ({service.disabled_reason})'
+                        if service.disabled_reason else '')
+                if why:
+                    break
+        if why is None:
+            return record
+        return dataclasses.replace(record, target=False, why_not_target=why)
 
     def _latest_migration(self, cloud, server_id, since):
         with errors(f'listing migrations of {server_id}'):
@@ -149,6 +179,13 @@ class LiveMigrateActuator(base.Actuator):
                 done = self._finished(server, record, migration)
                 if done is not None:
                     outcome.result, outcome.reason = done
+                    if outcome.result == 'failed':
+                        why = self._nova_reason(cloud, migration.server)
+                        if why:
+                            outcome.reason += f'; Nova: {why}'
+                        LOG.warning('migration of %s to %s failed: %s',
+                                    migration.server, migration.target,
+                                    outcome.reason)
                     outcome.finished = self.clock()
                     return outcome
             if self.clock() >= deadline:
@@ -159,6 +196,36 @@ class LiveMigrateActuator(base.Actuator):
                 LOG.warning('migration of %s: %s', migration.server,
                             outcome.reason)
                 return outcome
+
+    @staticmethod
+    def _nova_reason(cloud, server_id):
+        """Why Nova says the last live migration of a server failed: the
+        failed events of its instance action (microversion >= 2.84 gives
+        their details). Empty if Nova does not say."""
+        try:
+            with errors(f'reading the instance actions of {server_id}'):
+                actions = [a for a in cloud.conn.compute.server_actions(
+                    server_id) if a.action == 'live-migration']
+                if not actions:
+                    return ''
+                latest = max(actions, key=lambda a: a.start_time or '')
+                action = cloud.conn.compute.get_server_action(
+                    latest.request_id, server_id)
+        except exceptions.CloudError as exc:
+            LOG.info('no reason from Nova for %s: %s', server_id, exc)
+            return ''
+        failed = []
+        for event in action.events or ():
+            get = event.get if isinstance(event, dict) else (
+                lambda k, e=event: getattr(e, k, None))
+            if (get('result') or '').lower() != 'error':
+                continue
+            text = get('details') or ''
+            if not text and get('traceback'):
+                text = get('traceback').strip().splitlines()[-1]
+            failed.append(f'{get("event")}: {" ".join(text.split())}'
+                          if text else str(get('event')))
+        return '; '.join(failed) or (action.message or '')
 
     @staticmethod
     def _finished(server, record, migration):

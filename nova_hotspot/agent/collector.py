@@ -32,6 +32,8 @@ import math
 import re
 import time
 
+from openstack import exceptions as sdk_exc
+
 from nova_hotspot.agent import roles as roles_mod
 from nova_hotspot.cloud import errors
 from nova_hotspot.core import model
@@ -439,15 +441,39 @@ def server_dict(server):
                        'disk': get('disk')}}
 
 
+#: Microversion of the hypervisor listing: >= 2.53 gives uuids (== the
+#: Placement resource provider) and the service host; from 2.88 on, Nova
+#: asks every compute for its uptime over RPC while listing, so one hung
+#: nova-compute makes the whole listing fail after rpc_response_timeout.
+HYPERVISOR_LIST_MICROVERSION = '2.53'
+
+
+def list_hypervisors(conn):
+    """Plain data of every hypervisor (paginated by Nova's links)."""
+    result = []
+    url = '/os-hypervisors/detail'
+    while url:
+        response = conn.compute.get(
+            url, microversion=HYPERVISOR_LIST_MICROVERSION)
+        sdk_exc.raise_from_response(response)
+        body = response.json()
+        for h in body.get('hypervisors') or ():
+            result.append({
+                'id': h.get('id'),
+                'hypervisor_hostname': h.get('hypervisor_hostname'),
+                'state': h.get('state'), 'status': h.get('status'),
+                'service_host': (h.get('service') or {}).get('host')})
+        url = next((link.get('href') for link in
+                    body.get('hypervisors_links') or ()
+                    if link.get('rel') == 'next'), None)
+    return result
+
+
 def fetch(cloud):
     """Read the cloud into a RawCloud (whole-cloud listings)."""
     conn = cloud.conn
     with errors('listing hypervisors'):
-        hypervisors = [
-            {'id': h.id, 'hypervisor_hostname': h.name, 'state': h.state,
-             'status': h.status,
-             'service_host': (h.service_details or {}).get('host')}
-            for h in conn.compute.hypervisors(details=True)]
+        hypervisors = list_hypervisors(conn)
     inventories = {}
     for hyp in hypervisors:
         with errors(f'reading Placement inventory of {hyp["id"]}'):

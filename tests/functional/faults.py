@@ -165,6 +165,11 @@ def paused(service):
         os.killpg(pgid, signal.SIGCONT)
 
 
+def resume(service):
+    """SIGCONT a paused service before its ``paused`` block ends."""
+    os.killpg(_pgid(service), signal.SIGCONT)
+
+
 def wait_compute_up(conn, host, timeout=90):
     """Until the compute service of ``host`` is up and enabled again."""
     def up():

@@ -9,9 +9,12 @@ allocation ratio 1.0, threshold 0.8: a host is hot above 800 vCPUs.
 """
 
 import logging
+import signal
 import socket
+import time
 import urllib.request
 
+import cloud_helpers
 import faults
 import pytest
 from agent_helpers import make_agent
@@ -197,3 +200,145 @@ def test_nova_api_failing_skips_the_cycle_then_recovers(
     assert where(admin_conn, master) == (c2, 'ACTIVE')
     assert [m.status for m in migrations_of(admin_conn, master)] == [
         'completed']
+
+
+# --- 4: a target disabled between planning and acting ---------------------
+
+class BeforeActing:
+    """Wraps the agent's real actuator: runs ``hook`` after the plan was
+    made and validated, right before the actuator starts."""
+
+    def __init__(self, actuator, hook):
+        self.actuator, self.hook = actuator, hook
+        self.name = actuator.name
+
+    def execute(self, *args):
+        self.hook()
+        return self.actuator.execute(*args)
+
+
+def compute_service(conn, host):
+    [service] = list(conn.compute.services(host=host, binary='nova-compute'))
+    return service
+
+
+def test_target_disabled_between_plan_and_act_is_not_used(
+        helpers, computes, tmp_path, admin_conn):
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    _, master, _ = business(helpers, flavors, [c1], [500], 'dis')
+    other = load(helpers, flavors, 400, c1)       # c1 hot, c2 the target
+    agent = make_agent(tmp_path, helpers.info,
+                       excluded_hosts=f'{c3},{c4},{c5}')
+    service = compute_service(admin_conn, c2)
+    agent.actuator = BeforeActing(agent.actuator, lambda: (
+        admin_conn.compute.disable_service(service, disabled_reason=(
+            'hotspot fault test')),
+        time.sleep(0.5)))
+    try:
+        report = agent.run_once()
+    finally:
+        admin_conn.compute.enable_service(service)
+    assert [(m.server, m.target) for m in report.plan.migrations] == [
+        (master.id, c2)]
+    [outcome] = report.outcomes
+    assert outcome.result == 'skipped', outcome
+    assert 'nova-compute is disabled now' in outcome.reason, outcome
+    assert migrations_of(admin_conn, master) == []
+    assert_whole(admin_conn, [master, other])
+    assert where(admin_conn, master)[0] == c1
+
+
+# --- 2: a migration fails (its target compute hangs) ----------------------
+
+def test_failed_migration_reported_not_retried_others_go_on(
+        helpers, computes, tmp_path, admin_conn):
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    _, m1, _ = business(helpers, flavors, [c1], [500], 'fail1')
+    _, m3, _ = business(helpers, flavors, [c3], [500], 'fail3')
+    loads = [load(helpers, flavors, 400, c1), load(helpers, flavors, 400, c3)]
+    agent = make_agent(tmp_path, helpers.info, excluded_hosts=c5,
+                       max_concurrent_migrations=2, cooldown=600,
+                       migration_timeout=150)
+    # The plan: m1 -> c2 (first of the empty hosts), m3 -> c4. c2's
+    # nova-compute hangs: Nova's pre-check on it times out
+    # (rpc_response_timeout, 60 s) and the migration ends in error.
+    with faults.paused(f'nova-compute-{c2}'):
+        report = agent.run_once()
+    faults.wait_compute_up(admin_conn, c2)
+    outcomes = {o.server: o for o in report.outcomes}
+    assert (outcomes[m1.id].target, outcomes[m1.id].result) == (c2,
+                                                                'failed')
+    assert 'Nova: ' in outcomes[m1.id].reason, outcomes[m1.id]
+    assert (outcomes[m3.id].target, outcomes[m3.id].result) == (
+        c4, 'completed')
+    # m3's move went on while m1's hung (max_concurrent_migrations=2)
+    assert outcomes[m3.id].finished < outcomes[m1.id].finished - 30
+    assert [m.status for m in migrations_of(admin_conn, m1)] == ['error']
+    assert where(admin_conn, m1) == (c1, 'ACTIVE')
+    assert where(admin_conn, m3) == (c4, 'ACTIVE')
+
+    # Not retried before its cooldown: c1 is still hot, m1 pinned.
+    again = agent.run_once()
+    assert [h.host for h in again.hotspots] == [c1]
+    assert again.outcomes == []
+    assert again.collection.servers[m1.id].pinned_by[0].startswith(
+        'cooldown: last attempt failed')
+    assert len(migrations_of(admin_conn, m1)) == 1
+    assert_whole(admin_conn, [m1, m3, *loads])
+
+
+# --- 3: the agent killed with a migration in flight, then restarted -------
+
+def test_agent_killed_mid_migration_restart_waits_for_it(
+        helpers, computes, tmp_path, admin_conn):
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    optout = {'hotspot_optout': 'true'}
+    _, master, (slave,) = business(helpers, flavors, [c1, c3], [500, 500],
+                                   'kill')
+    loads = [helpers.boot_server(flavors(400), host=c1, metadata=optout,
+                                 name=helpers.name('l1'))]
+    # The only move: master c1 -> c2 (c3 holds its slave).
+    config = faults.write_config(
+        tmp_path / 'nova.conf', helpers.info, interval=2, strategy='cure',
+        excluded_hosts=f'{c4},{c5}')
+    with faults.paused(f'nova-compute-{c2}'):
+        # c2 hangs: the migration stays in flight in Nova (the conductor
+        # waits for c2's pre-check) while the agent is killed.
+        with faults.AgentProcess(config, tmp_path / 'first.log') as first:
+            first.wait_for(f'migration {master.id} {c1} -> {c2}: requested')
+            first.kill()
+        current = admin_conn.compute.get_server(master.id)
+        assert current.task_state == 'migrating'
+        # Meanwhile c3 gets hot: the slave could move, to c2 (empty in
+        # Nova's view) -- where its master is arriving.
+        loads.append(helpers.boot_server(flavors(400), host=c3,
+                                         metadata=optout,
+                                         name=helpers.name('l3')))
+        with faults.AgentProcess(config, tmp_path / 'second.log') as second:
+            text = second.wait_for(
+                lambda t: t.count(' API calls (') >= 2, timeout=60)
+            assert 'migration(s) in flight in Nova' in text, text
+            assert 'requested' not in text, text
+            assert migrations_of(admin_conn, slave) == []
+            assert len(migrations_of(admin_conn, master)) == 1
+            # c2 is back: the migration ends; nothing new starts for the
+            # group while it runs, nor (no room) after.
+            faults.resume(f'nova-compute-{c2}')
+            cloud_helpers.wait_for(
+                'the master on c2',
+                lambda: where(admin_conn, master) == (c2, 'ACTIVE')
+                and admin_conn.compute.get_server(master.id).task_state
+                is None, timeout=90)
+            n = second.text().count(' API calls (')
+            text = second.wait_for(
+                lambda t: t.count(' API calls (') >= n + 2, timeout=60)
+            second.kill(signal.SIGTERM)
+    faults.wait_compute_up(admin_conn, c2)
+    assert 'Traceback' not in text, text
+    assert [m.status for m in migrations_of(admin_conn, master)] == [
+        'completed']
+    assert migrations_of(admin_conn, slave) == []
+    assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
