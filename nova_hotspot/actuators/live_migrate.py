@@ -13,6 +13,8 @@ import dataclasses
 import logging
 import time
 
+from openstack import exceptions as sdk_exc
+
 from nova_hotspot import exceptions
 from nova_hotspot.actuators import base
 from nova_hotspot.actuators import limits
@@ -22,6 +24,7 @@ from nova_hotspot.cloud import errors
 LOG = logging.getLogger(__name__)
 
 FAILED_MIGRATION = frozenset({'error', 'failed', 'cancelled'})
+LIVE_MIGRATE_MICROVERSION = '2.68'
 
 
 class LiveMigrateActuator(base.Actuator):
@@ -139,9 +142,16 @@ class LiveMigrateActuator(base.Actuator):
         try:
             with errors(f'live migration of {migration.server} to '
                         f'{migration.target} refused'):
-                cloud.conn.compute.live_migrate_server(
-                    migration.server, host=migration.target,
-                    block_migration='auto')
+                # At >= 2.34 Nova answers at once and runs its pre-checks
+                # asynchronously (the SDK asks at 2.30: a hung target then
+                # blocks this request, and an API worker, for
+                # rpc_response_timeout). 2.68: no "force" any more.
+                response = cloud.conn.compute.post(
+                    f'/servers/{migration.server}/action',
+                    json={'os-migrateLive': {'host': migration.target,
+                                             'block_migration': 'auto'}},
+                    microversion=LIVE_MIGRATE_MICROVERSION)
+                sdk_exc.raise_from_response(response)
         except exceptions.CloudError as exc:
             outcome.result = 'refused'
             outcome.reason = str(exc)
@@ -183,6 +193,11 @@ class LiveMigrateActuator(base.Actuator):
                         why = self._nova_reason(cloud, migration.server)
                         if why:
                             outcome.reason += f'; Nova: {why}'
+                        if why.startswith('conductor_') and \
+                                server['host'] == migration.source:
+                            # Nova's conductor refused it (scheduler or
+                            # pre-checks) before anything moved.
+                            outcome.result = 'refused'
                         LOG.warning('migration of %s to %s failed: %s',
                                     migration.server, migration.target,
                                     outcome.reason)

@@ -255,22 +255,26 @@ def test_failed_migration_reported_not_retried_others_go_on(
         helpers, computes, tmp_path, admin_conn):
     c1, c2, c3, c4, c5 = computes
     flavors = Flavors(helpers)
-    _, m1, _ = business(helpers, flavors, [c1], [500], 'fail1')
-    _, m3, _ = business(helpers, flavors, [c3], [500], 'fail3')
+    # Slaves fix the targets: m1 may only go to c2 (its slave is on c4),
+    # m3 only to c4 (its slave is on c2); c5 is excluded.
+    _, m1, s1 = business(helpers, flavors, [c1, c4], [500, 1], 'fail1')
+    _, m3, s3 = business(helpers, flavors, [c3, c2], [500, 1], 'fail3')
     loads = [load(helpers, flavors, 400, c1), load(helpers, flavors, 400, c3)]
     agent = make_agent(tmp_path, helpers.info, excluded_hosts=c5,
                        max_concurrent_migrations=2, cooldown=600,
                        migration_timeout=150)
-    # The plan: m1 -> c2 (first of the empty hosts), m3 -> c4. c2's
-    # nova-compute hangs: Nova's pre-check on it times out
+    # c2's nova-compute hangs: Nova's pre-check on it times out
     # (rpc_response_timeout, 60 s) and the migration ends in error.
     with faults.paused(f'nova-compute-{c2}'):
         report = agent.run_once()
     faults.wait_compute_up(admin_conn, c2)
     outcomes = {o.server: o for o in report.outcomes}
-    assert (outcomes[m1.id].target, outcomes[m1.id].result) == (c2,
-                                                                'failed')
-    assert 'Nova: ' in outcomes[m1.id].reason, outcomes[m1.id]
+    assert outcomes[m1.id].target == c2
+    # Nova's conductor gave up on the pre-check: refused, with the failed
+    # event of the instance action.
+    assert outcomes[m1.id].result == 'refused', outcomes[m1.id]
+    assert 'Nova: conductor_live_migrate_instance' in \
+        outcomes[m1.id].reason, outcomes[m1.id]
     assert (outcomes[m3.id].target, outcomes[m3.id].result) == (
         c4, 'completed')
     # m3's move went on while m1's hung (max_concurrent_migrations=2)
@@ -284,9 +288,10 @@ def test_failed_migration_reported_not_retried_others_go_on(
     assert [h.host for h in again.hotspots] == [c1]
     assert again.outcomes == []
     assert again.collection.servers[m1.id].pinned_by[0].startswith(
-        'cooldown: last attempt failed')
+        f'cooldown: last attempt {outcomes[m1.id].result}')
     assert len(migrations_of(admin_conn, m1)) == 1
-    assert_whole(admin_conn, [m1, m3, *loads])
+    assert_whole(admin_conn, [m1, m3, *s1, *s3, *loads],
+                 [[m1, *s1], [m3, *s3]])
 
 
 # --- 3: the agent killed with a migration in flight, then restarted -------
@@ -304,14 +309,40 @@ def test_agent_killed_mid_migration_restart_waits_for_it(
     config = faults.write_config(
         tmp_path / 'nova.conf', helpers.info, interval=2, strategy='cure',
         excluded_hosts=f'{c4},{c5}')
+    try:
+        text = _kill_and_restart(helpers, flavors, admin_conn, config,
+                                 tmp_path, master, slave, loads, optout,
+                                 c1, c2, c3)
+    finally:
+        # Never leave the cloud with a migration in flight: deleting a
+        # server mid-migration leaks its Placement allocation.
+        faults.resume(f'nova-compute-{c2}')
+        cloud_helpers.wait_for(
+            'no migration in flight',
+            lambda: admin_conn.compute.get_server(master.id).task_state
+            is None, timeout=120)
+    faults.wait_compute_up(admin_conn, c2)
+    assert 'Traceback' not in text, text
+    assert [m.status for m in migrations_of(admin_conn, master)] == [
+        'completed']
+    assert migrations_of(admin_conn, slave) == []
+    assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
+
+
+def _kill_and_restart(helpers, flavors, admin_conn, config, tmp_path,
+                      master, slave, loads, optout, c1, c2, c3):
     with faults.paused(f'nova-compute-{c2}'):
         # c2 hangs: the migration stays in flight in Nova (the conductor
         # waits for c2's pre-check) while the agent is killed.
         with faults.AgentProcess(config, tmp_path / 'first.log') as first:
-            first.wait_for(f'migration {master.id} {c1} -> {c2}: requested')
+            # SIGKILL as soon as Nova has the request (its pre-check on c2
+            # keeps the request, and the migration, in flight)
+            cloud_helpers.wait_for(
+                'the migration to start',
+                lambda: admin_conn.compute.get_server(
+                    master.id).task_state == 'migrating', timeout=60)
             first.kill()
-        current = admin_conn.compute.get_server(master.id)
-        assert current.task_state == 'migrating'
+        assert f'{master.id} {c1} -> {c2}' in first.text()
         # Meanwhile c3 gets hot: the slave could move, to c2 (empty in
         # Nova's view) -- where its master is arriving.
         loads.append(helpers.boot_server(flavors(400), host=c3,
@@ -336,9 +367,4 @@ def test_agent_killed_mid_migration_restart_waits_for_it(
             text = second.wait_for(
                 lambda t: t.count(' API calls (') >= n + 2, timeout=60)
             second.kill(signal.SIGTERM)
-    faults.wait_compute_up(admin_conn, c2)
-    assert 'Traceback' not in text, text
-    assert [m.status for m in migrations_of(admin_conn, master)] == [
-        'completed']
-    assert migrations_of(admin_conn, slave) == []
-    assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
+    return text
