@@ -1,0 +1,104 @@
+"""Two nova-hotspot-agent processes at once (issue 5, item 5) against the
+minicloud and a real Redis: only the leader migrates; when it is killed
+(SIGKILL) the other takes over within 4/3 of the lock's time to live
+(plus one polling step), and the migrations API shows no two migrations
+at once. Without a backend a single agent works as before
+(test_agent.py::test_agent_process_cycles_and_sigterm).
+"""
+
+import datetime
+import signal
+import time
+
+import faults
+import pytest
+from test_coordination import TTL
+from test_coordination import redis_url  # noqa: F401  (fixture)
+from test_faults import Flavors
+from test_faults import assert_whole
+from test_faults import business
+from test_faults import computes  # noqa: F401  (fixture)
+from test_faults import load
+from test_faults import migrations_of
+from test_faults import where
+
+pytestmark = pytest.mark.minicloud
+
+INTERVAL = 2
+# the lock passes within 4/3 TTL; the new leader notices (and logs it) at
+# its next cycle, one interval later at most
+TAKEOVER_BOUND = TTL * 4 / 3 + INTERVAL + 1.0
+
+
+def stamp(line):
+    """Wall-clock time of an oslo.log line."""
+    return datetime.datetime.strptime(line[:23], '%Y-%m-%d %H:%M:%S.%f')
+
+
+def parse(created):
+    return datetime.datetime.fromisoformat(created.replace('Z', ''))
+
+
+def test_only_the_leader_migrates_and_the_other_takes_over(
+        helpers, computes, tmp_path, admin_conn, redis_url):  # noqa: F811
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    _, m1, _ = business(helpers, flavors, [c1], [500], 'ha1')
+    loads = [load(helpers, flavors, 400, c1)]              # c1 hot
+    configs = {}
+    for name in ('a', 'b'):
+        path = faults.write_config(
+            tmp_path / f'{name}.conf', helpers.info, interval=2,
+            excluded_hosts=c5)
+        with open(path, 'a') as f:
+            f.write(f'\n[coordination]\nbackend_url = {redis_url}\n'
+                    f'member_id = agent-{name}\n')
+        configs[name] = path
+    agents = {n: faults.AgentProcess(configs[n], tmp_path / f'{n}.log')
+              for n in configs}
+    try:
+        done = f'{m1.id} {c1} -> {c2}: completed'
+        texts = {}
+        deadline = time.monotonic() + 90
+        while not any(done in a.text() for a in agents.values()):
+            assert time.monotonic() < deadline, {
+                n: a.text()[-2000:] for n, a in agents.items()}
+            time.sleep(0.2)
+        leader = next(n for n, a in agents.items() if done in a.text())
+        standby = 'b' if leader == 'a' else 'a'
+        texts[standby] = agents[standby].wait_for(
+            f'agent-{standby} is standing by')
+        time.sleep(2 * 2)                 # two more intervals side by side
+        assert 'requested' not in agents[standby].text()
+
+        agents[leader].kill(signal.SIGKILL)
+        killed = datetime.datetime.now()
+        # c3 gets hot: only the standby can act on it, once it leads
+        _, m3, _ = business(helpers, flavors, [c3], [500], 'ha3')
+        loads.append(load(helpers, flavors, 400, c3))
+        text = agents[standby].wait_for(f'agent-{standby} is the leader',
+                                        timeout=TAKEOVER_BOUND + 10)
+        [line] = [ln for ln in text.splitlines()
+                  if f'agent-{standby} is the leader' in ln]
+        took = (stamp(line) - killed).total_seconds()
+        assert took <= TAKEOVER_BOUND, took
+        agents[standby].wait_for(f'{m3.id} {c3} -> {c4}: completed',
+                                 timeout=90)
+        agents[standby].kill(signal.SIGTERM)
+    finally:
+        for agent in agents.values():
+            agent.kill()
+    texts = {n: a.text() for n, a in agents.items()}
+    for text in texts.values():
+        assert 'Traceback' not in text
+    # Only the leader of the moment asked for migrations.
+    assert f'migration {m1.id}' not in texts[standby]
+    assert f'migration {m3.id}' not in texts[leader]
+    # The migrations API: one migration each, the second after the first.
+    [first] = migrations_of(admin_conn, m1)
+    [second] = migrations_of(admin_conn, m3)
+    assert (first.status, second.status) == ('completed', 'completed')
+    assert parse(second.created_at) >= parse(first.updated_at)
+    assert where(admin_conn, m1) == (c2, 'ACTIVE')
+    assert where(admin_conn, m3) == (c4, 'ACTIVE')
+    assert_whole(admin_conn, [m1, m3, *loads])
