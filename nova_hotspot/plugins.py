@@ -7,9 +7,9 @@ to start, raises ``exceptions.PluginError`` naming the namespace and the
 plugin, never a log line and a silent fallback.
 """
 
+import importlib.metadata
+
 from stevedore import driver
-from stevedore import exception as stevedore_exc
-from stevedore import extension
 
 from nova_hotspot import exceptions
 
@@ -19,8 +19,11 @@ ACTUATORS = 'nova_hotspot.actuators'
 
 
 def names(namespace):
-    """The registered plugin names of a namespace, sorted."""
-    return sorted(extension.ExtensionManager(namespace).names())
+    """The registered plugin names of a namespace, sorted (without
+    importing them: a broken plugin is still listed, and fails when
+    loaded)."""
+    return sorted({ep.name for ep in
+                   importlib.metadata.entry_points(group=namespace)})
 
 
 def load(namespace, name, **kwargs):
@@ -35,17 +38,17 @@ def load(namespace, name, **kwargs):
             f'{namespace}: plugin {entrypoint.name!r} failed to load: '
             f'{type(exc).__name__}: {exc}') from exc
 
+    known = names(namespace)
+    if name not in known:
+        # Checked here rather than through stevedore's NoMatches, which
+        # also logs a warning of its own.
+        raise exceptions.PluginNotFound(
+            f'{namespace}: no plugin named {name!r} '
+            f'(known: {", ".join(known) or "none"})')
     try:
         manager = driver.DriverManager(
             namespace, name, invoke_on_load=True, invoke_kwds=kwargs,
-            on_load_failure_callback=failed,
-            # the PluginNotFound below says it, once
-            on_missing_entrypoints_callback=None)
-    except stevedore_exc.NoMatches:
-        known = ', '.join(names(namespace)) or 'none'
-        raise exceptions.PluginNotFound(
-            f'{namespace}: no plugin named {name!r} (known: {known})'
-        ) from None
+            on_load_failure_callback=failed)
     except exceptions.NovaHotspotError:
         # Already names what is wrong: a load failure, or a plugin's own
         # refusal of its options.
