@@ -47,3 +47,23 @@ def make_agent(tmp_path, cloud, **options):
     hotspot_conf.register_opts(conf)
     conf([], project='nova', default_config_files=[str(path)])
     return cycle.Agent(conf)
+
+
+#: Flavor RAM of the test servers: load is made in vCPUs.
+RAM = 512
+
+
+class Flavors:
+    """One flavor per (vCPU count, disk) (flavor names are unique)."""
+
+    def __init__(self, helpers):
+        self.helpers = helpers
+        self.made = {}
+
+    def __call__(self, vcpus, disk=1):
+        key = (vcpus, disk)
+        if key not in self.made:
+            self.made[key] = self.helpers.create_flavor(
+                vcpus, RAM, disk_gb=disk,
+                name=self.helpers.name(f'f{vcpus}c-{disk}g'))
+        return self.made[key]

@@ -117,3 +117,14 @@ def helpers(admin_conn, cloud):
         yield test_helpers
     finally:
         test_helpers.cleanup()
+
+
+@pytest.fixture
+def computes(minicloud):
+    """Five fake.FakeDriver computes (1000 vCPUs each), as the agent and
+    fault tests build their hot hosts on."""
+    hosts = list(minicloud.compute_hosts)
+    if len(hosts) < 5 or any(minicloud.drivers.get(h) != 'fake.FakeDriver'
+                             for h in hosts[:5]):
+        pytest.skip('needs five fake.FakeDriver computes')
+    return hosts[:5]

@@ -14,37 +14,14 @@ import sys
 import time
 
 import pytest
+from agent_helpers import RAM
+from agent_helpers import Flavors
 from agent_helpers import make_agent
 from agent_helpers import write_config
 
 pytestmark = pytest.mark.minicloud
 
-RAM = 512
 
-
-@pytest.fixture
-def computes(minicloud):
-    hosts = list(minicloud.compute_hosts)
-    if len(hosts) < 5 or any(minicloud.drivers.get(h) != 'fake.FakeDriver'
-                             for h in hosts[:5]):
-        pytest.skip('needs five fake.FakeDriver computes')
-    return hosts[:5]
-
-
-class Flavors:
-    """One flavor per vCPU count (flavor names are unique)."""
-
-    def __init__(self, helpers):
-        self.helpers = helpers
-        self.made = {}
-
-    def __call__(self, vcpus, disk=1):
-        key = (vcpus, disk)
-        if key not in self.made:
-            self.made[key] = self.helpers.create_flavor(
-                vcpus, RAM, disk_gb=disk,
-                name=self.helpers.name(f'f{vcpus}c-{disk}g'))
-        return self.made[key]
 
 
 def boot(helpers, flavors, vcpus, host, disk=1):

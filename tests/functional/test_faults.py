@@ -17,34 +17,14 @@ import urllib.request
 import cloud_helpers
 import faults
 import pytest
+from agent_helpers import Flavors
 from agent_helpers import make_agent
 
 from nova_hotspot.core import plan as plan_mod
 
 pytestmark = pytest.mark.minicloud
 
-RAM = 512
 
-
-@pytest.fixture
-def computes(minicloud):
-    hosts = list(minicloud.compute_hosts)
-    if len(hosts) < 5 or any(minicloud.drivers.get(h) != 'fake.FakeDriver'
-                             for h in hosts[:5]):
-        pytest.skip('needs five fake.FakeDriver computes')
-    return hosts[:5]
-
-
-class Flavors:
-    def __init__(self, helpers):
-        self.helpers = helpers
-        self.made = {}
-
-    def __call__(self, vcpus):
-        if vcpus not in self.made:
-            self.made[vcpus] = self.helpers.create_flavor(
-                vcpus, RAM, name=self.helpers.name(f'f{vcpus}c'))
-        return self.made[vcpus]
 
 
 def business(helpers, flavors, hosts, cpus, name):

@@ -12,12 +12,11 @@ import time
 
 import faults
 import pytest
+from agent_helpers import Flavors
 from test_coordination import TTL
 from test_coordination import redis_url  # noqa: F401  (fixture)
-from test_faults import Flavors
 from test_faults import assert_whole
 from test_faults import business
-from test_faults import computes  # noqa: F401  (fixture)
 from test_faults import load
 from test_faults import migrations_of
 from test_faults import where
