@@ -12,6 +12,7 @@ import time
 
 from nova_hotspot import exceptions
 from nova_hotspot import metrics as metrics_mod
+from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import collector
@@ -197,9 +198,8 @@ class Agent:
         plan = self.strategy.plan(cluster, sources=sources)
         report.plan = plan
         report.violations = validate.validate_plan(cluster, plan)
-        from nova_hotspot import cli  # the plan table, shared with the CLI
-        table = cli.format_table(cli.plan_report(cluster, plan,
-                                                 report.violations))
+        table = plan_report.format_table(plan_report.build(
+            cluster, plan, report.violations))
         for line in table.splitlines():
             LOG.info('cycle %d: %s', report.number, line)
         if report.violations:
