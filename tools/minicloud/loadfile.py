@@ -87,9 +87,14 @@ class LoadFile:
         try:
             with open(self.path, 'rb') as f:
                 servers = parse(json.loads(f.read().decode('utf-8')))
+            problem = None
         except (OSError, ValueError) as exc:
+            problem = str(exc)
+        if problem is not None:
+            # Outside the except block: oslo.log would append the
+            # exception's summary to the line.
             self.log('load file %s: %s; keeping the last good content'
-                     % (self.path, exc))
+                     % (self.path, problem))
             return False
         changed = servers != self.servers
         self.servers = servers
