@@ -15,6 +15,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from nova_hotspot import exceptions
+from nova_hotspot.conf import prometheus as prometheus_conf
 
 GROUP_NAME = 'hotspot'
 
@@ -163,8 +164,7 @@ MIN_COMPUTE_API_VERSION = (2, 53)
 def source_opts():
     """Options of the usage sources, declared in their own modules and
     registered in ``[hotspot]`` too."""
-    # Hook: + prometheus.OPTS once nova_hotspot/conf/prometheus.py exists.
-    return []
+    return list(prometheus_conf.prometheus_opts)
 
 
 def register_opts(conf):
