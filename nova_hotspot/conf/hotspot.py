@@ -37,6 +37,7 @@ _HELP = ('Find hot compute hosts and live-migrate servers off them. Read by '
 hotspot_group = _group()
 
 CAPACITY_MODES = ('allocation', 'physical')
+INSTANCE_STORAGE_MODES = ('local', 'shared')
 
 hotspot_opts = [
     cfg.BoolOpt('enabled', default=False, mutable=True,
@@ -102,7 +103,18 @@ hotspot_opts = [
                help='Host capacity from Placement inventories: '
                     '"allocation" = (total - reserved) x allocation_ratio '
                     '(what the scheduler may place), "physical" = total - '
-                    'reserved (the real hardware).'),
+                    'reserved (the real hardware). With a usage source '
+                    'that measures real use (prometheus, diagnostics) use '
+                    '"physical": use never passes the physical size, so '
+                    'with overcommit the allocation capacity hides every '
+                    'hotspot.'),
+    cfg.StrOpt('instance_storage', default='local',
+               choices=INSTANCE_STORAGE_MODES, mutable=True,
+               help='Where instance disks live, for the data a live '
+                    'migration copies: "local" (each compute\'s own disk: '
+                    'a block migration also copies the root disk of an '
+                    'image-backed server, its ephemeral disk and swap) or '
+                    '"shared" (Ceph, NFS: only memory is copied).'),
     cfg.StrOpt('role_metadata_key', default='hotspot_role', mutable=True,
                help='Server metadata key holding a server\'s role in its '
                     'business (its anti-affinity server group): "master" '
