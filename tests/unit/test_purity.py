@@ -48,8 +48,9 @@ def test_core_and_strategies_import_no_cloud_library():
 # core <- strategies <- (collect, usage, actuators) <- agent <- cli; cloud/
 # is the edge to OpenStack (it may use conf/ and exceptions only); conf/
 # declares options, and the typed options objects built from them, which
-# a usage source may take (conf/prometheus.py's PrometheusOptions). A unit imports only the units listed for it (itself
-# always). Top-level modules not listed are planning tools (like compare).
+# a usage source may take (conf/prometheus.py's PrometheusOptions). A unit
+# imports only the units listed for it (itself always). Top-level modules
+# not listed are planning tools (like compare).
 
 PLANNING = {'exceptions', 'core', 'strategies', 'plugins', 'plan_report',
             'compare'}
