@@ -21,7 +21,10 @@ class PlanMetrics:
 
     A *mis-migration* is a move that lowers no resource that is over its
     threshold on the source at the time of the move (e.g. moving a server
-    with no CPU use off a host that is hot only in CPU). Utilisation spread
+    with no CPU use off a host that is hot only in CPU). For a plan with a
+    ``source_margin`` m, a resource that was over its threshold on the
+    source before the plan counts as over until it is down to (1 - m) x
+    its limit. Utilisation spread
     is the population standard deviation of per-host use / capacity.
     """
 
@@ -70,6 +73,15 @@ def measure(cluster, plan):
     memory = [h.memory_mb for h in cluster.hosts]
     n = len(cluster.hosts)
     hot_before = {hi for hi in range(n) if state.is_hot(hi)}
+    keep = 1.0 - plan.source_margin
+    # Per host, the levels above which a resource still needs lowering.
+    cpu_level = list(state.cpu_limit)
+    mem_level = list(state.mem_limit)
+    for hi in hot_before:
+        if state.cpu_cap(hi) < 0:
+            cpu_level[hi] = min(cpu_level[hi], keep * state.cpu_limit[hi])
+        if state.mem_cap(hi) < 0:
+            mem_level[hi] = min(mem_level[hi], keep * state.mem_limit[hi])
     cpu_before = _spread(state.cpu_used, vcpus)
     mem_before = _spread(state.mem_used, memory)
     breaks = mis = moves = 0
@@ -82,8 +94,10 @@ def measure(cluster, plan):
                 or state.location[si] != source or source == target:
             continue
         server = cluster.servers[si]
-        lowers_hot = ((state.cpu_cap(source) < 0 and server.cpu > 0)
-                      or (state.mem_cap(source) < 0 and server.mem > 0))
+        lowers_hot = (
+            (state.cpu_used[source] > cpu_level[source] and server.cpu > 0)
+            or (state.mem_used[source] > mem_level[source]
+                and server.mem > 0))
         if not lowers_hot:
             mis += 1
         if state.group_has_member_on(server.group, target):

@@ -22,6 +22,10 @@ doc/strategies.md):
   its limit are candidates, and only *minimal* sets are kept (no member can
   be dropped and the rest still cure), so every move, whatever the order,
   lowers a resource still over its limit on the source;
+* a margin on the source, too: a cured host is left ``source_margin`` (a
+  fraction of its limit) under its limit on each resource it was hot on,
+  so that noisy use does not flip it back next cycle; when no allowed set
+  reaches that margin, the host is cured to its limit (curing wins);
 * no new hotspot, with headroom: a target must stay ``headroom`` (a
   fraction of its limit) under each limit after the move, so that it does
   not turn hot with the next bit of load. Only when a host cannot be cured
@@ -71,6 +75,11 @@ _SEED_MAX = 300
 #: list refreshed every _ROOMY_REFRESH cured hosts; all hosts otherwise.
 _ROOMY = 256
 _ROOMY_REFRESH = 32
+
+#: Default of the ``source_margin`` option (fraction of a limit a cured
+#: host is left under it on its hot resources); chosen from the multi-cycle
+#: simulation, see doc/benchmarks.md.
+DEFAULT_SOURCE_MARGIN = 0.05
 
 #: Bounds on one hot host's share of the search_nodes budget.
 _HOST_NODES_MIN = 200
@@ -309,9 +318,11 @@ class CureStrategy(base.Strategy):
 
     def __init__(self, movable_roles=('master', 'slave', 'none'),
                  headroom=0.05, max_moves_per_host=16, move_overhead=0.02,
-                 search_nodes=100000):
+                 search_nodes=100000, source_margin=DEFAULT_SOURCE_MARGIN):
         self.movable_roles = _parse_roles(movable_roles)
         self.headroom = float(_parse_number('headroom', headroom, 0.0, 0.5))
+        self.source_margin = float(_parse_number(
+            'source_margin', source_margin, 0.0, 0.5))
         self.move_overhead = float(_parse_number(
             'move_overhead', move_overhead, 0.0, 10.0))
         self.max_moves_per_host = _parse_number(
@@ -387,20 +398,13 @@ class _Planner:
             unresolved.append(plan_mod.Unresolved(cluster.hosts[hi].name,
                                                   reason))
         return plan_mod.Plan(self.strategy.name, tuple(self.migrations),
-                             tuple(unresolved))
+                             tuple(unresolved),
+                             source_margin=self.strategy.source_margin)
 
     def _cure(self, hi):
         state, strategy = self.state, self.strategy
-        # Bring the host to its limit, not under it: a host exactly at its
-        # threshold is not hot, and a move beyond that would be one that
-        # lowers no resource over its threshold (a mis-migration).
-        tol_cpu = tol_mem = 0.0
         cpu_over = state.cpu_cap_of(hi) < 0
         mem_over = state.mem_cap_of(hi) < 0
-        need_cpu = (state.cpu_used[hi] - state.cpu_limit[hi] + tol_cpu
-                    if cpu_over else 0.0)
-        need_mem = (state.mem_used[hi] - state.mem_limit[hi] + tol_mem
-                    if mem_over else 0.0)
         servers = self.cluster.servers
         candidates = []
         for si in state.residents[hi]:
@@ -413,11 +417,45 @@ class _Planner:
                             f'{_roles_text(strategy.movable_roles)}) uses '
                             'the hot resource')
             return
-        if sum(c.cpu for c in candidates) < need_cpu \
-                or sum(c.mem for c in candidates) < need_mem:
-            self.why[hi] = ('even moving every server that may move would '
-                            'leave it over its threshold')
-            return
+        # First leave the host source_margin under its limits on the
+        # resources it is hot on; when no allowed set gets it that far,
+        # cure it to its limits (a cured hotspot is worth more).
+        margins = [0.0]
+        if strategy.source_margin > 0:
+            margins.insert(0, strategy.source_margin)
+        for margin in margins:
+            need_cpu = self._need(hi, 'cpu', cpu_over, margin)
+            need_mem = self._need(hi, 'mem', mem_over, margin)
+            if sum(c.cpu for c in candidates) < need_cpu \
+                    or sum(c.mem for c in candidates) < need_mem:
+                self.why[hi] = ('even moving every server that may move '
+                                'would leave it over its threshold')
+                continue
+            if self._cure_to(hi, candidates, need_cpu, need_mem, margin):
+                return
+            self.why[hi] = (f'no set of at most '
+                            f'{strategy.max_moves_per_host} moves cures it '
+                            'with every server on a host that stays under '
+                            'its thresholds and holds no other member of '
+                            'its group')
+
+    def _need(self, hi, resource, over, margin):
+        """How much of ``resource`` host ``hi`` must shed: down to
+        (1 - margin) x its limit, not under it (margin 0: a host exactly at
+        its threshold is not hot; a move beyond the level would lower no
+        resource that still needs it, a mis-migration)."""
+        if not over:
+            return 0.0
+        used = getattr(self.state, f'{resource}_used')[hi]
+        limit = getattr(self.state, f'{resource}_limit')[hi]
+        if not margin:
+            return used - limit
+        return used - (1.0 - margin) * limit
+
+    def _cure_to(self, hi, candidates, need_cpu, need_mem, source_margin):
+        """Find and commit the cheapest placeable set shedding the needs;
+        False when there is none."""
+        strategy = self.strategy
         # Every live migration has a fixed price beyond the data it copies
         # (scheduling, a pause, a risk of failing): a set with one move
         # more must save more than move_overhead of the least data that
@@ -439,8 +477,9 @@ class _Planner:
                         targets = self._assign(chosen, cpu_margin,
                                                mem_margin)
                         if targets is not None:
-                            self._commit(hi, chosen, targets, headroom)
-                            return
+                            self._commit(hi, chosen, targets, headroom,
+                                         source_margin)
+                            return True
                 # No kept set could be placed. Drop the servers that fit
                 # nowhere on their own and search again; stop when none is.
                 homeless = {c.si for _, _, chosen in kept for c in chosen
@@ -451,10 +490,7 @@ class _Planner:
                     break
                 excluded |= homeless
             excluded = set()
-        self.why[hi] = (f'no set of at most {strategy.max_moves_per_host} '
-                        'moves cures it with every server on a host that '
-                        'stays under its thresholds and holds no other '
-                        'member of its group')
+        return False
 
     def _assign(self, chosen, cpu_margin, mem_margin):
         """A target per server of ``chosen`` (largest first, each to the
@@ -534,7 +570,7 @@ class _Planner:
                             + self.w_mem * c.mem * mem_cap, -numpy.inf)
         return int(among[int(numpy.argmax(score))])
 
-    def _commit(self, hi, chosen, targets, headroom):
+    def _commit(self, hi, chosen, targets, headroom, source_margin=0.0):
         state, cluster = self.state, self.cluster
         data = sum(c.data for c in chosen)
         source = cluster.hosts[hi]
@@ -554,6 +590,8 @@ class _Planner:
         margin = (f'keeps {headroom:.0%} headroom' if headroom
                   else 'stays under its thresholds (no target had room for '
                        'the headroom)')
+        cures = (f'leaves it {source_margin:.0%} under its {hot} '
+                 'threshold' if source_margin else 'cures it')
         for c, hj in done:
             role = c.server.role.value if c.server.role else 'ungrouped'
             self.migrations.append(plan_mod.Migration(
@@ -561,7 +599,7 @@ class _Planner:
                 f'{role} server {c.server.id} (cpu {c.cpu:.6g}, mem '
                 f'{c.mem:.6g}) lowers {hot} on {source.name}: one of '
                 f'{len(done)} move(s) copying {data:.6g} MB, the least data '
-                f'that cures it ({before} -> {after}); '
+                f'that {cures} ({before} -> {after}); '
                 f'{cluster.hosts[hj].name} {margin} and holds no member of '
                 f'its group',
                 data))
