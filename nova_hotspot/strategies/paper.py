@@ -50,7 +50,9 @@ def resource_weights(state):
         mu = sum(lim - u for lim, u in zip(limits, used)) / n if n else 0.0
         if mu == 0.0:
             mu = sum(limits) / n if n else 0.0
-        weights.append(1.0 / (mu * mu) if mu != 0.0 else 1.0)
+        # (mu * mu can underflow to 0 for a tiny mu: then 1 as well.)
+        square = mu * mu
+        weights.append(1.0 / square if square != 0.0 else 1.0)
     return tuple(weights)
 
 
