@@ -26,6 +26,7 @@ from benchmarks import generate
 from nova_hotspot import compare
 from nova_hotspot import plugins
 from nova_hotspot.core import model
+from nova_hotspot.core import options as strategy_options
 from nova_hotspot.core import snapshot
 
 
@@ -163,7 +164,11 @@ def main(argv=None):
                              'e.g. source_margin=0 (repeatable)')
     args = parser.parse_args(argv)
     if args.quality:
-        options = [o.split('=', 1) for o in args.cure_option]
+        try:
+            options = [strategy_options.parse_assignment(o)
+                       for o in args.cure_option]
+        except ValueError as exc:
+            parser.error(f'--cure-option: {exc}')
         quality_run(args.quality, args.quality_hosts, args.seed,
                     args.hot_fraction, args.servers_per_host,
                     args.strategies, args.milp_time_limit, options)

@@ -40,12 +40,11 @@ A hot host no allowed set can cure is left untouched (no partial moves,
 which would copy data and leave it hot) and reported as unresolved.
 """
 
-import math
 
 import numpy
 
-from nova_hotspot import exceptions
 from nova_hotspot.core import model
+from nova_hotspot.core import options as options_mod
 from nova_hotspot.core import plan as plan_mod
 from nova_hotspot.strategies import arrays
 from nova_hotspot.strategies import base
@@ -79,42 +78,30 @@ _HOST_NODES_MIN = 200
 _HOST_NODES_MAX = 50000
 
 
-def _option_error(option, problem):
-    return exceptions.ConfigError(f'strategy cure: option {option} {problem}')
-
-
-def _parse_roles(value):
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(',') if v.strip()]
-    try:
-        names = list(value)
-    except TypeError:
-        raise _option_error('movable_roles', f'must be a list of role names '
-                            f'(master, slave, none), got {value!r}') from None
-    if not names:
-        raise _option_error('movable_roles', 'must name at least one role '
-                            '(master, slave, none)')
-    for name in names:
-        if name not in ROLE_NAMES:
-            raise _option_error('movable_roles', f'has unknown role {name!r}'
-                                f' (known: master, slave, none)')
-    return frozenset(ROLE_NAMES[n] for n in names)
-
-
-def _parse_number(option, value, low, high, integer=False):
-    kind = 'an integer' if integer else 'a number'
-    if isinstance(value, str):
-        try:
-            value = int(value) if integer else float(value)
-        except ValueError:
-            raise _option_error(option, f'must be {kind}, got {value!r}') \
-                from None
-    if isinstance(value, bool) or not isinstance(
-            value, int if integer else (int, float)) \
-            or not math.isfinite(value) or not low <= value <= high:
-        raise _option_error(option, f'must be {kind} in [{low}, {high}], '
-                            f'got {value!r}')
-    return value
+#: The options of ``cure``, declared once: they drive parsing, errors and
+#: the table of doc/strategies.md.
+OPTIONS = (
+    options_mod.Option(
+        'movable_roles', options_mod.CHOICES, ('master', 'slave', 'none'),
+        'roles that may move (`none` = ungrouped)', choices=ROLE_NAMES),
+    options_mod.Option(
+        'headroom', options_mod.NUMBER, 0.05,
+        "fraction of a target's limit to keep free", 0.0, 0.5),
+    options_mod.Option(
+        'max_moves_per_host', options_mod.INTEGER, 16,
+        'most moves off one hot host', 1, 100),
+    options_mod.Option(
+        'move_overhead', options_mod.NUMBER, 0.02,
+        "per-move cost, fraction of the host's least curing data", 0.0,
+        10.0),
+    options_mod.Option(
+        'search_nodes', options_mod.INTEGER, 100000,
+        'search budget of one plan, shared by its hot hosts', 1, 10 ** 9),
+    options_mod.Option(
+        'source_margin', options_mod.NUMBER, DEFAULT_SOURCE_MARGIN,
+        'fraction of its limit a cured host is left under it, on each '
+        'resource it was hot on', 0.0, 0.5),
+)
 
 
 class CureStrategy(base.Strategy):
@@ -123,22 +110,18 @@ class CureStrategy(base.Strategy):
 
     name = 'cure'
 
-    def __init__(self, movable_roles=('master', 'slave', 'none'),
-                 headroom=0.05, max_moves_per_host=16, move_overhead=0.02,
-                 search_nodes=100000, source_margin=DEFAULT_SOURCE_MARGIN):
-        self.movable_roles = _parse_roles(movable_roles)
-        self.headroom = float(_parse_number('headroom', headroom, 0.0, 0.5))
-        self.source_margin = float(_parse_number(
-            'source_margin', source_margin, 0.0, 0.5))
-        self.move_overhead = float(_parse_number(
-            'move_overhead', move_overhead, 0.0, 10.0))
-        self.max_moves_per_host = _parse_number(
-            'max_moves_per_host', max_moves_per_host, 1, 100, integer=True)
-        # The search budget of one plan, shared by its hot hosts: a few hot
-        # hosts are searched (almost) exhaustively, thousands get a bounded
-        # search each, so that planning time stays flat.
-        self.search_nodes = _parse_number('search_nodes', search_nodes, 1,
-                                          10 ** 9, integer=True)
+    def __init__(self, **options):
+        # Options as keyword arguments, strings accepted (config files);
+        # see OPTIONS. search_nodes is the budget of one plan, shared by its
+        # hot hosts: a few hot hosts are searched (almost) exhaustively,
+        # thousands get a bounded search each, so planning time stays flat.
+        values = options_mod.parse_options(self.name, OPTIONS, options)
+        self.movable_roles = values['movable_roles']
+        self.headroom = values['headroom']
+        self.max_moves_per_host = values['max_moves_per_host']
+        self.move_overhead = values['move_overhead']
+        self.search_nodes = values['search_nodes']
+        self.source_margin = values['source_margin']
 
     def plan(self, cluster, sources=None):
         return _Planner(self, cluster, sources).run()

@@ -1,6 +1,8 @@
 """Strategy cure: table-driven clusters, options, and quality against the
 exact MILP on small generated clusters."""
 
+import os
+
 import pytest
 from hypothesis import given
 from hypothesis import settings
@@ -14,6 +16,7 @@ from nova_hotspot.core import model
 from nova_hotspot.core import validate
 from nova_hotspot.strategies import base
 from nova_hotspot.strategies import cure
+from tests.unit.cluster_builders import ROOT
 from tests.unit.cluster_builders import clusters
 from tests.unit.cluster_builders import table_cluster
 
@@ -320,3 +323,21 @@ def test_the_multi_cycle_simulation_runs():
         assert r.moves > 0 and r.cures > 0 and r.data_gb > 0
         assert 0 <= r.rehot <= r.cures
     assert len(simulate.rows(runs)) == 3
+
+
+def test_the_options_table_of_the_docs_is_the_declaration():
+    from nova_hotspot.core import options
+    path = os.path.join(ROOT, 'doc', 'strategies.md')
+    with open(path, encoding='utf-8') as f:
+        assert options.markdown_table(cure.OPTIONS) in f.read()
+
+
+def test_every_declared_option_is_taken_and_its_default_used():
+    strategy = cure.CureStrategy()
+    for option in cure.OPTIONS:
+        expected = option.parse('cure', option.default)
+        assert getattr(strategy, option.name) == expected, option.name
+    with pytest.raises(exceptions.ConfigError) as err:
+        cure.CureStrategy(headroom_typo=0.1)
+    assert str(err.value).startswith("strategy cure: unknown option "
+                                     "'headroom_typo' (known: movable_roles")
