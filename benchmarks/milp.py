@@ -43,6 +43,7 @@ import numpy
 from scipy import optimize
 from scipy import sparse
 
+from nova_hotspot.core import load
 from nova_hotspot.core import model
 
 ROLES = {'master': model.Role.MASTER, 'slave': model.Role.SLAVE,
@@ -64,6 +65,13 @@ class Reference:
     method: str = ''
 
 
+def _state(cluster):
+    """The cluster's LoadState with every group's placement tracked."""
+    state = load.LoadState(cluster)
+    state.track_groups_of(range(len(cluster.hosts)))
+    return state
+
+
 def _allowed(server, roles):
     return server.movable and server.role in roles
 
@@ -77,7 +85,7 @@ def solve(cluster, movable_roles=('master', 'slave', 'none'),
     """The exact optimum (see the module docstring) as a Reference."""
     start = time.perf_counter()
     roles = {ROLES[r] for r in movable_roles}
-    state = model.LoadState(cluster)
+    state = _state(cluster)
     servers = cluster.servers
     chosen = []
     left_hot = []
@@ -91,9 +99,9 @@ def solve(cluster, movable_roles=('master', 'slave', 'none'),
                 if _allowed(servers[si], roles)]
         for margin in dict.fromkeys((source_margin, 0.0)):
             keep_cpu = state.cpu_limit[hi] * (
-                1.0 - margin if state.cpu_cap(hi) < 0 else 1.0)
+                1.0 - margin if state.cpu_over(hi) else 1.0)
             keep_mem = state.mem_limit[hi] * (
-                1.0 - margin if state.mem_cap(hi) < 0 else 1.0)
+                1.0 - margin if state.mem_over(hi) else 1.0)
             picked = _cover(cluster, pool,
                             state.cpu_used[hi] - keep_cpu
                             + _rounding(state.cpu_limit[hi]),
@@ -168,7 +176,7 @@ def _place(cluster, state, chosen, frozen, time_limit, limits):
     for group, counts in state.group_hosts.items():
         members[group] = dict(counts)
     for si in chosen:
-        s, origin = servers[si], state.location[si]
+        s, origin = servers[si], state.host_of(si)
         cpu_room[origin] += s.cpu
         mem_room[origin] += s.mem
         if s.group is not None:
@@ -180,7 +188,7 @@ def _place(cluster, state, chosen, frozen, time_limit, limits):
     for si in order:
         s = servers[si]
         for hj, host in enumerate(cluster.hosts):
-            if (host.enabled and hj != state.location[si]
+            if (host.enabled and hj != state.host_of(si)
                     and hj not in frozen
                     and cpu_room[hj] >= s.cpu and mem_room[hj] >= s.mem
                     and (s.group is None or members[s.group].get(hj, 0)
@@ -216,7 +224,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
     end under (solve's source margin)."""
     start = time.perf_counter()
     roles = {ROLES[r] for r in movable_roles} if movable_roles else None
-    state = model.LoadState(cluster)
+    state = _state(cluster)
     hosts = cluster.hosts
     n_hosts = len(hosts)
     hot = {hi for hi in range(n_hosts) if state.is_hot(hi)}
@@ -226,7 +234,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
     pairs = []
     must_move = set(only) if only is not None else None
     for si, s in enumerate(cluster.servers):
-        origin = state.location[si]
+        origin = state.host_of(si)
         if must_move is not None:
             if si not in must_move:
                 continue
@@ -270,7 +278,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
             use = getattr(cluster.servers[si], resource)
             if use:
                 per_host[target].append((col, use))
-                per_host[state.location[si]].append((col, -use))
+                per_host[state.host_of(si)].append((col, -use))
         for hi in range(n_hosts):
             slack = keep[hi] - used[hi]
             if hi in frozen:
@@ -289,7 +297,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
                     target = pairs[col][1]
                     if target == hi:
                         entries.append((col, 1.0))
-                    elif state.location[si] == hi:
+                    elif state.host_of(si) == hi:
                         entries.append((col, -1.0))
             now = counts.get(hi, 0)
             if entries:

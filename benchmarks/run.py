@@ -25,18 +25,15 @@ import time
 from benchmarks import generate
 from nova_hotspot import compare
 from nova_hotspot import plugins
-from nova_hotspot.core import model
+from nova_hotspot.core import load
 from nova_hotspot.core import options as strategy_options
 from nova_hotspot.core import snapshot
 
 
 def hot_after(cluster, plan):
     """Names of the hosts still hot once ``plan`` is carried out."""
-    state = model.LoadState(cluster)
-    for m in plan.migrations:
-        state.move(cluster.server_index(m.server),
-                   cluster.host_index(m.target))
-    return {h.name for hi, h in enumerate(cluster.hosts) if state.is_hot(hi)}
+    state = load.replay(cluster, plan)
+    return {cluster.hosts[hi].name for hi in state.hot_hosts()}
 
 
 def _strategies(names, options=()):

