@@ -154,28 +154,5 @@ class FastPaperStrategy(base.Strategy):
         """paper_score.best_move restricted to ``targets`` (sorted
         host positions): the only hosts that can have opened a move for a
         host found stuck."""
-        servers = state.cluster.servers
-        hosts = state.cluster.hosts
-        mem_cap_i = state.mem_cap_of(hi)
-        cpu_cap_i = state.cpu_cap_of(hi)
-        best = None
-        for hj in targets:
-            if hj == hi or not hosts[hj].enabled:
-                continue
-            mem_cap_j = state.mem_cap_of(hj)
-            cpu_cap_j = state.cpu_cap_of(hj)
-            if not (mem_cap_j > 0 and cpu_cap_j > 0):
-                continue
-            diff_mem = mem_cap_i - mem_cap_j
-            diff_cpu = cpu_cap_i - cpu_cap_j
-            for si in masters:
-                t = servers[si]
-                if state.group_has_member_on(t.group, hj):
-                    continue
-                if not (mem_cap_j - t.mem > 0 and cpu_cap_j - t.cpu > 0):
-                    continue
-                c = (c_mem * t.mem * (diff_mem + t.mem)
-                     + c_cpu * t.cpu * (diff_cpu + t.cpu)) / t.data_mb
-                if best is None or c < best[0]:
-                    best = (c, si, hj)
-        return best
+        return paper_score.best_move(state, hi, c_cpu, c_mem, targets,
+                                     masters)

@@ -41,17 +41,23 @@ def resource_weights(state):
     return tuple(weights)
 
 
-def best_move(state, hi, c_cpu, c_mem):
+def best_move(state, hi, c_cpu, c_mem, targets=None, masters=None):
     """(score, server position, target position) of the smallest c for
-    hot host ``hi``, or None when no move is allowed."""
+    hot host ``hi``, or None when no move is allowed. ``targets`` (host
+    positions in snapshot order) and ``masters`` (server positions on
+    ``hi`` in snapshot order) limit the scan; by default every host and
+    every master on ``hi`` that may move."""
     cluster = state.cluster
     mem_cap_i = state.mem_cap_of(hi)
     cpu_cap_i = state.cpu_cap_of(hi)
-    masters = [si for si in state.residents[hi]
-               if cluster.servers[si].is_master
-               and cluster.servers[si].movable]
+    if masters is None:
+        masters = [si for si in state.residents[hi]
+                   if cluster.servers[si].is_master
+                   and cluster.servers[si].movable]
+    if targets is None:
+        targets = range(len(cluster.hosts))
     best = None
-    for hj in range(len(cluster.hosts)):
+    for hj in targets:
         if hj == hi or not cluster.hosts[hj].enabled:
             continue
         mem_cap_j = state.mem_cap_of(hj)
