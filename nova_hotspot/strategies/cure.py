@@ -109,6 +109,7 @@ class CureStrategy(base.Strategy):
     docstring."""
 
     name = 'cure'
+    OPTIONS = OPTIONS
 
     def __init__(self, **options):
         # Options as keyword arguments, strings accepted (config files);
