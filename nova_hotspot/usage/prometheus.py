@@ -14,8 +14,8 @@ Rules (each problem is reported with the server's id):
   for ACTIVE servers (a stopped server has no domain to sample);
 - a sample that is not a finite number >= 0 is not used (the flavor is);
 - CPU use above the flavor's vCPUs, or memory above its RAM, is capped at
-  the flavor (a guest cannot use more; such a sample is a unit mistake in
-  a custom query, reported);
+  the flavor (a guest cannot use more); more than 10 % above it is a unit
+  mistake in a custom query and is reported (less is a rate's jitter);
 - two samples for one instance (e.g. a custom query without the
   exporter join, during a migration): the larger is used, reported;
 - samples of instances the cloud does not list are ignored;
@@ -39,6 +39,10 @@ from nova_hotspot.core import problems as problems_mod
 from nova_hotspot.usage import base
 
 ACTIVE = 'ACTIVE'
+#: Use above the flavor is always capped; it is reported only past this
+#: factor: a rate over a window of scrapes jitters by a few per cent around
+#: a fully busy guest's vCPUs (scrape timing), which is not a mistake.
+OVER_FLAVOR_TOLERANCE = 1.1
 
 
 def _problem(kind, message, server):
@@ -163,16 +167,18 @@ def usage_from_samples(servers, cpu_samples, mem_samples, label):
         if got_cpu is None:
             got_cpu = flavor_cpu
         elif flavor_cpu is not None and got_cpu > flavor_cpu:
-            problems.append(_problem(
-                'usage-over-flavor', f'CPU {got_cpu:.4g} busy vCPUs > the '
-                f'flavor\'s {flavor_cpu:g}; capped', server.id))
+            if got_cpu > flavor_cpu * OVER_FLAVOR_TOLERANCE:
+                problems.append(_problem(
+                    'usage-over-flavor', f'CPU {got_cpu:.4g} busy vCPUs > '
+                    f'the flavor\'s {flavor_cpu:g}; capped', server.id))
             got_cpu = flavor_cpu
         if got_mem is None:
             got_mem = flavor_mem
         elif flavor_mem is not None and got_mem > flavor_mem:
-            problems.append(_problem(
-                'usage-over-flavor', f'memory {got_mem:.6g} MB > the '
-                f'flavor\'s {flavor_mem:g} MB; capped', server.id))
+            if got_mem > flavor_mem * OVER_FLAVOR_TOLERANCE:
+                problems.append(_problem(
+                    'usage-over-flavor', f'memory {got_mem:.6g} MB > the '
+                    f'flavor\'s {flavor_mem:g} MB; capped', server.id))
             got_mem = flavor_mem
         if got_cpu is None or got_mem is None:
             continue        # a bad flavor: the collector's rule applies

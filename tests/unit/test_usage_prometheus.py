@@ -92,6 +92,15 @@ def test_a_bad_sample_is_not_used(bad):
     assert kinds(problems) == [('bad-usage-sample', 'a')]
 
 
+def test_use_a_little_over_the_flavor_is_capped_quietly():
+    # a fully busy guest's rate jitters a little around its vCPUs
+    values, problems = prometheus.usage_from_samples(
+        [Server('a', flavor=Flavor(2, 2048))], [sample('a', 2.05)],
+        [sample('a', 2100)], 'instance_id')
+    assert values['a'] == prometheus.base.ServerUsage(2, 2048)
+    assert problems == []
+
+
 def test_use_over_the_flavor_is_capped_and_reported():
     values, problems = prometheus.usage_from_samples(
         [Server('a', flavor=Flavor(2, 2048))], [sample('a', 3.5)],
