@@ -60,9 +60,13 @@ hotspot_opts = [
     cfg.StrOpt('usage_source', default='placement', mutable=True,
                help='Where server usage comes from, a plugin name of the '
                     'nova_hotspot.usage namespace: "placement" (each '
-                    'server\'s allocation, i.e. its flavor) or '
+                    'server\'s allocation, i.e. its flavor), '
+                    '"prometheus" (real use from Prometheus, two queries '
+                    'per cycle; see the prometheus_* options) or '
                     '"diagnostics" (Nova server diagnostics: CPU time '
-                    'between two polls, memory used).'),
+                    'between two polls, memory used; two calls per '
+                    'server). With a real-use source set capacity = '
+                    'physical.'),
     cfg.StrOpt('actuator', default='live_migrate', mutable=True,
                help='How plans are carried out, a plugin name of the '
                     'nova_hotspot.actuators namespace: "live_migrate" or '
