@@ -34,6 +34,7 @@ import os
 
 from nova_hotspot import exceptions
 from nova_hotspot.cloud import prometheus as prometheus_api
+from nova_hotspot.collect import build as collect_build
 from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.core import problems as problems_mod
 from nova_hotspot.usage import base
@@ -147,8 +148,8 @@ def usage_from_samples(servers, cpu_samples, mem_samples, label):
         raise err
     values = {}
     for server in servers:
-        flavor_cpu = _number(server.flavor.vcpus)
-        flavor_mem = _number(server.flavor.ram)
+        flavor_cpu = collect_build.number(server.flavor.vcpus)
+        flavor_mem = collect_build.number(server.flavor.ram)
         got_cpu, got_mem = cpu.get(server.id), mem.get(server.id)
         if got_cpu is None and got_mem is None:
             if server.status == ACTIVE and server.id not in cpu \
@@ -164,33 +165,25 @@ def usage_from_samples(servers, cpu_samples, mem_samples, label):
             problems.append(_problem(
                 'no-usage-sample', f'no {" or ".join(missing)} sample in '
                 f'Prometheus; the flavor is used for it', server.id))
-        if got_cpu is None:
-            got_cpu = flavor_cpu
-        elif flavor_cpu is not None and got_cpu > flavor_cpu:
-            if got_cpu > flavor_cpu * OVER_FLAVOR_TOLERANCE:
-                problems.append(_problem(
-                    'usage-over-flavor', f'CPU {got_cpu:.4g} busy vCPUs > '
-                    f'the flavor\'s {flavor_cpu:g}; capped', server.id))
-            got_cpu = flavor_cpu
-        if got_mem is None:
-            got_mem = flavor_mem
-        elif flavor_mem is not None and got_mem > flavor_mem:
-            if got_mem > flavor_mem * OVER_FLAVOR_TOLERANCE:
-                problems.append(_problem(
-                    'usage-over-flavor', f'memory {got_mem:.6g} MB > the '
-                    f'flavor\'s {flavor_mem:g} MB; capped', server.id))
-            got_mem = flavor_mem
+        got_cpu = _within_flavor(got_cpu, flavor_cpu, 'CPU', 'busy vCPUs',
+                                 server.id, problems)
+        got_mem = _within_flavor(got_mem, flavor_mem, 'memory', 'MB',
+                                 server.id, problems)
         if got_cpu is None or got_mem is None:
             continue        # a bad flavor: the collector's rule applies
         values[server.id] = base.ServerUsage(cpu=got_cpu, mem_mb=got_mem)
     return values, problems
 
 
-def _number(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return None
-    return result if math.isfinite(result) and result >= 0 else None
+def _within_flavor(got, flavor, resource, unit, server_id, problems):
+    """A sample capped at the flavor's size (the flavor where there is no
+    sample); more than OVER_FLAVOR_TOLERANCE above it is reported."""
+    if got is None:
+        return flavor
+    if flavor is not None and got > flavor:
+        if got > flavor * OVER_FLAVOR_TOLERANCE:
+            problems.append(_problem(
+                'usage-over-flavor', f'{resource} {got:.6g} {unit} > the '
+                f'flavor\'s {flavor:g}; capped', server_id))
+        return flavor
+    return got
