@@ -2,7 +2,8 @@
 OpenStack is mocked.
 
 Load is made with flavors (usage by use is in test_usage.py): every host
-of the minicloud has 1000 VCPU at allocation ratio 1.0, so a flavor of 500 vCPUs is the paper's "50" x10.
+of the minicloud has 1000 VCPU at allocation ratio 1.0, so a flavor of
+500 vCPUs is the paper's "50" x10.
 The default usage source (placement) takes each server's allocation.
 """
 
