@@ -7,6 +7,8 @@ traceback.
 
 import argparse
 import json
+import math
+import os
 import sys
 
 from nova_hotspot import compare
@@ -22,6 +24,25 @@ DEFAULT_THRESHOLD = 0.8
 
 EXIT_USAGE = 2          # bad input or option: nothing was planned
 EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
+EXIT_PIPE_CLOSED = 141  # the reader closed stdout early (128 + SIGPIPE),
+                        # nothing printed on stderr
+
+
+def _finite(value):
+    """``value`` (JSON-ready data) with every NaN or infinite float
+    replaced by None: the output is always valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(data):
+    """JSON text of ``data``, never containing NaN or Infinity."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False)
 
 
 def _strategy_option(text):
@@ -186,18 +207,24 @@ def cmd_plan(args):
     violations = validate.validate_plan(cluster, plan)
     report = plan_report.build(cluster, plan, violations)
     if args.format == 'json':
-        print(json.dumps(report, indent=2))
+        print(dumps(report))
     else:
         print(plan_report.format_table(report))
     return EXIT_INVALID_PLAN if violations else 0
 
 
 def cmd_compare(args):
+    known = plugins.names(plugins.STRATEGIES)
+    for name in args.strategies or ():
+        if name not in known:
+            raise exceptions.ConfigError(
+                f'compare: --strategy {name}: no such strategy (known: '
+                f'{", ".join(known)})')
     cluster = read_snapshot(args.snapshot, args.cpu_threshold,
                             args.mem_threshold)
     reports = compare.compare(cluster, args.strategies)
     if args.format == 'json':
-        print(json.dumps(compare.to_json(reports), indent=2))
+        print(dumps(compare.to_json(reports)))
     else:
         print(compare.format_table(reports))
     failed = any(r.metrics is None or r.metrics.violations for r in reports)
@@ -208,7 +235,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # e.g. `nova-hotspot plan ... | head -2`: end quietly; stdout goes
+        # to /dev/null so the interpreter's final flush fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except exceptions.NovaHotspotError as exc:
         print(f'nova-hotspot: error: {exc}', file=sys.stderr)
         return EXIT_USAGE

@@ -14,13 +14,14 @@ at its next attempt, so a takeover happens within 4/3 of the time to live.
 Without a backend the agent is alone: ``Solo.is_leader()`` is always true.
 """
 
+import importlib.metadata
 import logging
 import os
 import socket
 import threading
 import time
+import urllib.parse
 
-import tooz
 from tooz import coordination
 
 from nova_hotspot import exceptions
@@ -29,6 +30,68 @@ LOG = logging.getLogger(__name__)
 
 #: tooz's own default lock time to live, for drivers that do not say.
 DEFAULT_TTL = 30.0
+
+#: Query parameters of a backend URL whose values are never shown.
+_SECRET_PARAMS = ('password', 'secret', 'token', 'key')
+
+
+def mask_url(url):
+    """``url`` with its password (user info and password-like query
+    parameters) replaced by ``***``, for messages and logs."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return '<unparsable URL>'
+    netloc = parts.netloc
+    if '@' in netloc:
+        userinfo, _, hostport = netloc.rpartition('@')
+        user, sep, _password = userinfo.partition(':')
+        netloc = f'{user}{":***" if sep else ""}@{hostport}'
+    query = '&'.join(
+        f'{name}=***' if any(s in name.lower() for s in _SECRET_PARAMS)
+        else (f'{name}={value}' if value or '=' in pair else name)
+        for pair in parts.query.split('&') if pair
+        for name, _, value in [pair.partition('=')])
+    return urllib.parse.urlunsplit(
+        (parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def backends():
+    """The tooz backends installed (URL schemes), sorted."""
+    return sorted({ep.name for ep in
+                   importlib.metadata.entry_points(group='tooz.backends')})
+
+
+def start_timeout(url):
+    """Seconds the backend may take to answer at start: the URL's
+    ``timeout`` parameter (the one tooz's drivers read), else
+    DEFAULT_TTL."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    try:
+        value = float(query.get('timeout', [DEFAULT_TTL])[-1])
+    except ValueError:
+        raise exceptions.ConfigError(
+            f'[coordination] backend_url: timeout must be a number of '
+            f'seconds, got {query["timeout"][-1]!r} in '
+            f'{mask_url(url)}') from None
+    if not value > 0:
+        raise exceptions.ConfigError(
+            f'[coordination] backend_url: timeout must be > 0, got '
+            f'{value:g} in {mask_url(url)}')
+    return value
+
+
+def check_backend_url(url):
+    """ConfigError (one line, credentials masked) unless ``url`` names an
+    installed tooz backend and a valid timeout."""
+    scheme = urllib.parse.urlsplit(url).scheme if '://' in url else ''
+    known = backends()
+    if scheme not in known:
+        raise exceptions.ConfigError(
+            f'[coordination] backend_url: unknown tooz backend '
+            f'{scheme or url.split(":")[0]!r} in {mask_url(url)} (known: '
+            f'{", ".join(known)})')
+    start_timeout(url)
 
 
 class Solo:
@@ -66,15 +129,43 @@ class Leadership:
         self.ttl = DEFAULT_TTL
 
     def start(self):
-        try:
-            self._coordinator = coordination.get_coordinator(
-                self._backend_url, self.member_id.encode())
-            self._coordinator.start()
-            self._lock = self._coordinator.get_lock(self.lock_name)
-        except tooz.ToozError as exc:
+        """Join the backend; CloudError (one line naming the masked URL)
+        when it fails or does not answer within the URL's timeout (a
+        driver's own retries can take minutes)."""
+        url = mask_url(self._backend_url)
+        timeout = start_timeout(self._backend_url)
+        outcome = {}
+
+        def join():
+            try:
+                coordinator = coordination.get_coordinator(
+                    self._backend_url, self.member_id.encode())
+                coordinator.start()
+                outcome['coordinator'] = coordinator
+                outcome['lock'] = coordinator.get_lock(self.lock_name)
+            except Exception as exc:  # noqa: BLE001 - any driver error
+                outcome['error'] = exc
+
+        thread = threading.Thread(target=join, daemon=True,
+                                  name='hotspot-coordination-start')
+        thread.start()
+        thread.join(timeout)
+        if thread.is_alive():
             raise exceptions.CloudError(
-                f'[coordination] backend_url: cannot reach the backend: '
-                f'{type(exc).__name__}: {exc}') from exc
+                f'[coordination] backend_url: no answer from {url} within '
+                f'{timeout:g}s (the URL\'s timeout)')
+        if 'error' in outcome:
+            exc = outcome['error']
+            detail = ' '.join(str(exc).split()).replace(
+                self._backend_url, url)
+            password = urllib.parse.urlsplit(self._backend_url).password
+            if password:
+                detail = detail.replace(password, '***')
+            raise exceptions.CloudError(
+                f'[coordination] backend_url: cannot reach {url}: '
+                f'{type(exc).__name__}: {detail}') from exc
+        self._coordinator = outcome['coordinator']
+        self._lock = outcome['lock']
         self.ttl = float(getattr(self._coordinator, 'lock_timeout', None)
                          or DEFAULT_TTL)
         self._keep()
@@ -133,4 +224,5 @@ def from_conf(conf):
     options = conf.coordination
     if not options.backend_url:
         return Solo()
+    check_backend_url(options.backend_url)
     return Leadership(options.backend_url, options.group, options.member_id)

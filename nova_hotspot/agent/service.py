@@ -21,16 +21,38 @@ from oslo_log import log as logging
 from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
 from nova_hotspot.agent import cycle
+from nova_hotspot.conf import unknown as unknown_conf
 
 LOG = logging.getLogger(__name__)
 
-EXIT_CONFIG = 2
+#: Exit codes (README "The agent in nova.conf", doc/agent.md).
+EXIT_OK = 0             # --once: the cycle ran, no host left hot
+EXIT_CYCLE_FAILED = 1   # --once: the cycle failed (cloud, usage source...)
+EXIT_CONFIG = 2         # bad configuration or start: nothing ran
+EXIT_PLAN_REFUSED = 3   # --once: the validator refused the plan
+EXIT_LEFT_HOT = 4       # --once: the cycle ran, host(s) are left hot
 
 cli_opts = [
     cfg.BoolOpt('once', default=False,
                 help='Run one cycle (even if [hotspot] enabled is false) '
-                     'and exit: 0 when no host is left hot, 1 otherwise.'),
+                     'and exit: 0 when no host is left hot, 1 when the '
+                     'cycle failed, 3 when the plan was refused by the '
+                     'validator, 4 when host(s) are left hot (no cure '
+                     'found, or a migration did not complete); 2 is a bad '
+                     'configuration.'),
 ]
+
+
+def once_exit_code(report):
+    """The ``--once`` exit code of a cycle's report."""
+    if report.error:
+        return EXIT_CYCLE_FAILED
+    if report.violations:
+        return EXIT_PLAN_REFUSED
+    left = report.plan.unresolved if report.plan else ()
+    unfinished = [o for o in report.outcomes
+                  if o.result not in ('completed', 'dry-run')]
+    return EXIT_LEFT_HOT if left or unfinished else EXIT_OK
 
 
 class Service:
@@ -124,6 +146,10 @@ def main(argv=None):
              prog='nova-hotspot-agent')
         logging.setup(conf, 'nova-hotspot-agent')
         agent = cycle.Agent(conf)
+        # After the credentials were loaded (keystoneauth registers its
+        # plugin's options then).
+        for message in unknown_conf.unknown_options(conf):
+            LOG.warning('%s', message)
         try:
             # Credentials Keystone refuses, or without the rights the
             # agent needs, end the start (ConfigError); an unreachable
@@ -149,10 +175,7 @@ def main(argv=None):
             report = agent.run_once()
         finally:
             agent.leader.stop()
-        if report.error:
-            return 1
-        left = report.plan.unresolved if report.plan else ()
-        return 1 if left else 0
+        return once_exit_code(report)
     try:
         return Service(agent).run()
     except exceptions.NovaHotspotError as exc:    # e.g. [coordination]

@@ -15,6 +15,20 @@ from nova_hotspot.core import model
 SNAPSHOT_VERSION = 1
 ROLES = {'master': model.Role.MASTER, 'slave': model.Role.SLAVE}
 
+#: The largest capacity, use or data size accepted (vCPUs or MB): far
+#: beyond any host, and small enough that sums and products of a whole
+#: cloud's numbers stay finite.
+MAX_NUMBER = 1e12
+
+#: Integers with more digits than this are read as floats (Python's int()
+#: refuses more than 4300 digits with a ValueError): a huge number then
+#: fails the range check naming its record and field.
+_MAX_INT_DIGITS = 30
+
+
+def _parse_int(text):
+    return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
+
 
 def _reject_constant(name):
     # Python's json accepts NaN and Infinity, which are not JSON.
@@ -24,7 +38,8 @@ def _reject_constant(name):
 def loads(text, default_cpu_threshold=None, default_mem_threshold=None):
     """Parse snapshot JSON text into a Cluster."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant,
+                          parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise exceptions.InvalidSnapshot(
             f'snapshot: not valid JSON: {exc.msg} at line {exc.lineno} '
@@ -78,6 +93,8 @@ class _Record:
         if value < minimum or (strict and value == minimum):
             bound = '>' if strict else '>='
             self.fail(field, f'must be {bound} {minimum:g}, got {value!r}')
+        if value > MAX_NUMBER:
+            self.fail(field, f'must be <= {MAX_NUMBER:g}, got {value:g}')
         return float(value)
 
     def threshold(self, field, default):

@@ -2,6 +2,8 @@
 
 import abc
 
+from nova_hotspot.core import options as options_mod
+
 
 class Strategy(abc.ABC):
     """Turns a cluster snapshot into a migration plan.
@@ -18,6 +20,11 @@ class Strategy(abc.ABC):
     #: they drive parsing, errors and the docs. None by default: a strategy
     #: without options takes no keyword arguments.
     OPTIONS = ()
+
+    def __init__(self, **options):
+        # A strategy that declares no options still refuses unknown ones
+        # with the one-line ConfigError (known: none), not a TypeError.
+        options_mod.parse_options(self.name, self.OPTIONS, options)
 
     @abc.abstractmethod
     def plan(self, cluster, sources=None):

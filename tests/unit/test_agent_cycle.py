@@ -65,3 +65,27 @@ def test_k_larger_than_n_is_refused_naming_the_option(tmp_path):
     with pytest.raises(exceptions.ConfigError,
                        match=r'^\[hotspot\] hot_samples_required: '):
         make(tmp_path, 'hot_samples_required = 3\nhot_samples_window = 2\n')
+
+
+def test_once_exit_codes_tell_a_failed_cycle_from_hosts_left_hot():
+    """Issue 11: --once exited 1 both when the cycle failed and when hosts
+    were left hot."""
+    from nova_hotspot.actuators.limits import Outcome
+    from nova_hotspot.agent import service
+    from nova_hotspot.core.plan import Plan
+    from nova_hotspot.core.plan import Unresolved
+    report = cycle.CycleReport(1)
+    assert service.once_exit_code(report) == service.EXIT_OK == 0
+    report.plan = Plan('paper')
+    assert service.once_exit_code(report) == 0
+    report.outcomes = [Outcome('S', 'A', 'B', 'completed')]
+    assert service.once_exit_code(report) == 0
+    report.outcomes.append(Outcome('T', 'A', 'C', 'timeout'))
+    assert service.once_exit_code(report) == service.EXIT_LEFT_HOT == 4
+    report.outcomes = []
+    report.plan = Plan('paper', unresolved=(Unresolved('A', 'no room'),))
+    assert service.once_exit_code(report) == service.EXIT_LEFT_HOT
+    report.violations = ['a rule broken']
+    assert service.once_exit_code(report) == service.EXIT_PLAN_REFUSED == 3
+    report.error = 'listing servers: HTTP 500'
+    assert service.once_exit_code(report) == service.EXIT_CYCLE_FAILED == 1

@@ -9,6 +9,7 @@ test_faults_config.py.
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -123,3 +124,71 @@ def test_a_valid_config_gets_past_the_checks(tmp_path):
     assert 'cannot check the cloud at start' in result.stdout + \
         result.stderr
     assert 'cycle 1 failed' in result.stdout + result.stderr
+
+
+def run_agent(config, timeout=120):
+    return subprocess.run([AGENT, '--config-file', str(config), '--once'],
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def with_coordination(path, backend_url):
+    write(path, {})
+    with open(path, 'a') as f:
+        f.write(f'\n[coordination]\nbackend_url = {backend_url}\n')
+    return path
+
+
+def test_unknown_coordination_backend_is_one_line(tmp_path):
+    """Issue 11: a stevedore NoMatches traceback before."""
+    result = run_agent(with_coordination(tmp_path / 'foo.conf',
+                                         'foo://admin:hush@bar'))
+    assert result.returncode == 2, result
+    [line] = result.stderr.splitlines()
+    assert line.startswith("nova-hotspot-agent: error: [coordination] "
+                           "backend_url: unknown tooz backend 'foo' in "
+                           "foo://admin:***@bar (known: "), line
+    assert 'redis' in line
+    assert 'hush' not in result.stdout + result.stderr
+    assert 'Traceback' not in result.stdout + result.stderr
+
+
+def test_unreachable_coordination_backend_fails_within_its_timeout(
+        tmp_path):
+    """Issue 11: a closed Redis port took 62 s of silence (tooz's and
+    redis-py's retries); the URL's timeout bounds the start now."""
+    import socket
+    with socket.socket() as s:       # a port nobody listens on
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    url = f'redis://agent:s3cr3t@127.0.0.1:{port}?timeout=2'
+    start = time.monotonic()
+    result = run_agent(with_coordination(tmp_path / 'redis.conf', url))
+    elapsed = time.monotonic() - start
+    assert result.returncode == 2, result
+    [line] = result.stderr.splitlines()
+    assert line.startswith('nova-hotspot-agent: error: [coordination] '
+                           'backend_url: '), line
+    assert f'redis://agent:***@127.0.0.1:{port}?timeout=2' in line, line
+    assert 's3cr3t' not in result.stdout + result.stderr
+    assert elapsed < 15, elapsed        # ~1.5 s of imports + 2 s
+
+
+def test_misspelled_options_are_warned_about_with_the_closest_name(
+        tmp_path):
+    config = write(tmp_path / 'typo.conf', {'cpu_treshold': '0.5',
+                                            'cooldwon': '60'})
+    with open(config, 'a') as f:
+        f.write('\n[coordination]\nbackend_ulr = redis://x\n')
+    result = run_agent(config)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, result     # the closed port: cycle failed
+    for wrong, right in [('[hotspot] cpu_treshold', 'cpu_threshold'),
+                         ('[hotspot] cooldwon', 'cooldown'),
+                         ('[coordination] backend_ulr', 'backend_url')]:
+        [line] = [x for x in output.splitlines() if wrong in x]
+        assert 'WARNING' in line
+        assert f'unknown option, ignored (did you mean {right}?)' in line
+    # the credentials keystoneauth registered are known options
+    assert 'username: unknown' not in output
+    assert 'password: unknown' not in output

@@ -162,3 +162,63 @@ def test_bad_strategy_option_is_one_line():
     assert result.returncode == cli.EXIT_USAGE
     assert len(result.stderr.strip().splitlines()) == 1
     assert 'headroom' in result.stderr
+
+
+def test_unknown_strategy_option_is_one_line_listing_the_valid_ones():
+    for strategy, known in [('paper', '(known: none)'),
+                            ('cure', '(known: movable_roles, headroom, ')]:
+        result = run('plan', '--snapshot', str(FIGURE_2), '--strategy',
+                     strategy, '--strategy-option', 'nope=1')
+        assert result.returncode == cli.EXIT_USAGE
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"nova-hotspot: error: strategy {strategy}: "
+                               f"unknown option 'nope' {known}"), line
+
+
+def test_compare_unknown_strategy_is_one_line_on_stderr():
+    result = run('compare', '--snapshot', str(FIGURE_2), '--strategy',
+                 'nope')
+    assert result.returncode == cli.EXIT_USAGE
+    assert result.stdout == ''
+    [line] = result.stderr.splitlines()
+    assert line == ('nova-hotspot: error: compare: --strategy nope: no such '
+                    'strategy (known: cure, paper, volume)')
+
+
+def test_huge_number_in_a_snapshot_is_one_line(tmp_path):
+    doc = json.loads(FIGURE_2.read_text())
+    text = json.dumps(doc).replace('"cpu": 50', '"cpu": ' + '9' * 5000, 1)
+    (tmp_path / 'huge.json').write_text(text)
+    for command in ('plan', 'compare'):
+        result = run(command, '--snapshot', str(tmp_path / 'huge.json'),
+                     '--format', 'json')
+        assert result.returncode == cli.EXIT_USAGE, result.stderr
+        [line] = result.stderr.splitlines()
+        assert "field 'cpu' must be a finite number" in line, line
+
+
+def test_json_output_never_has_nan_or_infinity():
+    text = cli.dumps({'score': float('inf'), 'list': [float('nan'), 1.5],
+                      'nested': {'x': float('-inf')}})
+    assert json.loads(text) == {'score': None, 'list': [None, 1.5],
+                                'nested': {'x': None}}
+    assert 'Infinity' not in text and 'NaN' not in text
+
+
+def test_pipe_closed_early_ends_quietly(tmp_path):
+    """`nova-hotspot plan ... | head -2` was a BrokenPipeError traceback.
+    A plan long enough to fill the pipe, its reader gone after 2 lines."""
+    hosts = [host(f'H{i}') for i in range(3000)]
+    servers = [vm(f'V{i}', f'H{i}', cpu=90, mem=1) for i in range(3000)]
+    path = tmp_path / 'many.json'
+    path.write_text(json.dumps({'hosts': hosts, 'servers': servers}))
+    exe = shutil.which('nova-hotspot',
+                       path=str(pathlib.Path(sys.executable).parent))
+    proc = subprocess.Popen([exe, 'plan', '--snapshot', str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == cli.EXIT_PIPE_CLOSED
+    assert stderr == b''

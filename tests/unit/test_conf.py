@@ -114,7 +114,10 @@ def test_strategy_options_reach_the_strategy(tmp_path):
 
 @pytest.mark.parametrize('strategy, line, fragment', [
     ('cure', 'headroom=7', 'option headroom must be a number'),
-    ('paper', 'headroom=0.1', "plugin 'paper' failed to load"),
+    ('paper', 'headroom=0.1',
+     "strategy paper: unknown option 'headroom' (known: none)"),
+    ('cure', 'nope=1', "strategy cure: unknown option 'nope' (known: "
+                       'movable_roles, headroom'),
     ('cure', 'no equals sign', "expected name=value, got 'no equals sign'"),
 ])
 def test_bad_strategy_options_name_the_option(tmp_path, strategy, line,

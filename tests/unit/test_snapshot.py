@@ -147,3 +147,30 @@ def test_round_trip_keeps_everything():
     assert again.hosts == cluster.hosts
     assert again.servers == cluster.servers
     assert again.server('M1').role is model.Role.MASTER
+
+
+@pytest.mark.parametrize('literal, field, message', [
+    ('9' * 5000, 'cpu', "field 'cpu' must be a finite number, got inf"),
+    ('1e308', 'cpu', "field 'cpu' must be <= 1e+12, got 1e+308"),
+    ('1e400', 'cpu', "field 'cpu' must be a finite number, got inf"),
+    ('123456789012345678901234567890123', 'cpu', "field 'cpu' must be <="),
+])
+def test_huge_numbers_are_refused_at_load_naming_record_and_field(
+        literal, field, message):
+    """Issue 11: a 5000-digit number was a ValueError traceback, 1e308
+    gave inf in tables and Infinity in JSON."""
+    text = json.dumps(snap()).replace('"cpu": 10', f'"{field}": {literal}')
+    with pytest.raises(exceptions.InvalidSnapshot) as err:
+        snapshot.loads(text)
+    assert str(err.value).startswith("servers[0] (id 'M1'): ")
+    assert message in str(err.value)
+    assert '\n' not in str(err.value)
+
+
+def test_huge_capacity_is_refused_too():
+    doc = with_host(vcpus=1e300)
+    with pytest.raises(exceptions.InvalidSnapshot,
+                       match=r"hosts\[0\] \(name 'A'\): field 'vcpus' must "
+                             r"be <= 1e\+12"):
+        snapshot.from_dict(doc)
+    assert snapshot.from_dict(with_host(vcpus=snapshot.MAX_NUMBER))
