@@ -195,17 +195,25 @@ def cmd_plan(args):
         # With --config-file the thresholds are [hotspot]'s; with only
         # --cloud they are the command line's.
         explicit = not args.config_file
-        cluster = _collect_live(
+        collection = _collect_live(
             args, args.cpu_threshold if explicit else None,
-            args.mem_threshold if explicit else None).cluster
+            args.mem_threshold if explicit else None)
+        cluster = collection.cluster
+        not_targets = [{'host': f.name, 'reason': f.why_not_target}
+                       for f in collection.hosts.values() if not f.target]
     else:
         cluster = read_snapshot(args.snapshot, args.cpu_threshold,
                                 args.mem_threshold)
+        not_targets = None
     strategy = plugins.load_strategy(args.strategy,
                                      **dict(args.strategy_option))
     plan = strategy.plan(cluster)
     violations = validate.validate_plan(cluster, plan)
     report = plan_report.build(cluster, plan, violations)
+    if not_targets is not None:
+        # A live cloud: why each host that is no target is not one (down,
+        # disabled, excluded, quarantined after a failed migration...).
+        report['not_targets'] = not_targets
     if args.format == 'json':
         print(dumps(report))
     else:

@@ -19,6 +19,9 @@ Metrics:
   (nothing of them moved).
 - ``nova_hotspot_cycle_seconds``: how long cycles take (histogram).
 - ``nova_hotspot_leader``: 1 while this agent may act, else 0.
+- ``nova_hotspot_targets_quarantined_total``: target hosts put in
+  quarantine (a migration to them was refused, failed or timed out;
+  ``[hotspot] target_quarantine``).
 """
 
 import prometheus_client
@@ -53,6 +56,10 @@ class Metrics:
         self.leader = prometheus_client.Gauge(
             'nova_hotspot_leader', '1 while this agent may act, else 0.',
             registry=reg)
+        self.quarantined = prometheus_client.Counter(
+            'nova_hotspot_targets_quarantined',
+            'Target hosts put in quarantine after a migration to them was '
+            'refused, failed or timed out.', registry=reg)
         # Every label value exists from the start (at 0), so a rate() or
         # an alert on it works before the first event.
         for result in CYCLE_RESULTS:
@@ -76,6 +83,7 @@ class Metrics:
             self.plans_rejected.inc()
         for outcome in report.outcomes:
             self.migrations.labels(outcome.result).inc()
+        self.quarantined.inc(len(report.quarantined))
         self.cycle_seconds.observe(report.seconds)
 
     def value(self, name, **labels):

@@ -59,6 +59,10 @@ def format_table(report):
         lines.append('Left hot:')
         for u in report['unresolved']:
             lines.append(f"  {u['host']}: {u['reason']}")
+    if report.get('not_targets'):
+        lines.append('Not targets:')
+        for n in report['not_targets']:
+            lines.append(f"  {n['host']}: {n['reason']}")
     if report['violations']:
         lines.append('PLAN REFUSED by the validator:')
         lines.extend(f'  {v}' for v in report['violations'])

@@ -23,7 +23,10 @@ class Actuator(abc.ABC):
     ``collect.build.Collection`` the plan was made on (its cluster gives
     each server's group and load); ``cooldowns``: ``limits.Cooldowns``.
     ``stop`` is a threading.Event: once set, no new migration starts;
-    those in flight are followed to their end or timeout.
+    those in flight are followed to their end or timeout. ``quarantine``
+    (``limits.Quarantine`` or None): a migration that is refused, fails or
+    times out puts its target there, and pending moves to a quarantined
+    target are skipped (for the rest of the cycle and after).
     """
 
     name = None
@@ -36,7 +39,8 @@ class Actuator(abc.ABC):
     def run_one(self, cloud, collection, migration, gate):
         """Carry out one migration; return its Outcome (blocking)."""
 
-    def execute(self, cloud, collection, plan, cooldowns, stop):
+    def execute(self, cloud, collection, plan, cooldowns, stop,
+                quarantine=None):
         limits = self.limits
         outcomes = {}
         pending = []
@@ -74,6 +78,9 @@ class Actuator(abc.ABC):
                             migration.target, 'not-started',
                             'agent stopping')
                     pending = []
+                if quarantine is not None:
+                    pending = self._skip_quarantined(pending, quarantine,
+                                                     outcomes)
                 chosen = gate.startable([m for _, m in pending])
                 for migration in chosen:
                     index = next(i for i, m in pending if m is migration)
@@ -102,7 +109,30 @@ class Actuator(abc.ABC):
                     if outcome.attempted:
                         cooldowns.record(migration.server, self.clock(),
                                          outcome.result)
+                    if quarantine is not None and \
+                            outcome.result in limits_mod.QUARANTINE_RESULTS:
+                        self._quarantine(quarantine, outcome)
         return [outcomes[i] for i in sorted(outcomes)]
+
+    def _quarantine(self, quarantine, outcome):
+        why = f'migration of {outcome.server} to it {outcome.result}'
+        if quarantine.record(outcome.target, self.clock(), why):
+            LOG.warning('target %s quarantined for %ss: %s (%s)',
+                        outcome.target, quarantine.seconds, why,
+                        outcome.reason or 'no reason given')
+
+    def _skip_quarantined(self, pending, quarantine, outcomes):
+        now = self.clock()
+        kept = []
+        for index, migration in pending:
+            why = quarantine.why(migration.target, now)
+            if why is None:
+                kept.append((index, migration))
+            else:
+                outcomes[index] = limits_mod.Outcome(
+                    migration.server, migration.source, migration.target,
+                    'skipped', f'target {migration.target} {why}')
+        return kept
 
     def _guarded(self, cloud, collection, migration, gate):
         try:

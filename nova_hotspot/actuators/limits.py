@@ -94,6 +94,66 @@ class Cooldowns:
         return pins
 
 
+#: Outcomes that put their target host in quarantine: Nova tried the move
+#: and it went wrong (a dead or hung target compute shows this way).
+QUARANTINE_RESULTS = ('refused', 'failed', 'timeout')
+
+
+class Quarantine:
+    """host name -> (until when, why); thread-safe. A target a migration
+    failed or timed out on is not a target for the rest of the cycle and
+    for ``seconds`` (the agent sets it from ``[hotspot]
+    target_quarantine``, again on SIGHUP)."""
+
+    def __init__(self, seconds=900.0):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._until = {}
+        self._new = []
+
+    def record(self, host, now, why):
+        """Quarantine ``host`` from ``now``; True when it was not
+        quarantined already (the caller logs it once)."""
+        with self._lock:
+            new = self._until.get(host, (0.0, ''))[0] <= now
+            self._until[host] = (now + self.seconds, why)
+            if new:
+                self._new.append(host)
+        return new
+
+    def take_new(self):
+        """The hosts newly quarantined since the last call."""
+        with self._lock:
+            new, self._new = self._new, []
+        return new
+
+    def why(self, host, now):
+        """Why ``host`` is quarantined now, or None."""
+        with self._lock:
+            until, why = self._until.get(host, (0.0, ''))
+        if until <= now:
+            return None
+        return f'quarantined: {why}, {until - now:.0f}s left'
+
+    def hosts(self, now):
+        """{host: why} of every host quarantined now."""
+        with self._lock:
+            names = list(self._until)
+        return {h: w for h in names if (w := self.why(h, now)) is not None}
+
+    def items(self):
+        """[(host, until, why)]: the state to persist."""
+        with self._lock:
+            return [(h, u, w) for h, (u, w) in self._until.items()]
+
+    def restore(self, items, now):
+        """Take back ``items()`` saved earlier (expired ones dropped)."""
+        with self._lock:
+            for host, until, why in items:
+                if until > now:
+                    self._until[host] = (until, why)
+
+
 class Gate:
     """Decides which planned migrations may start, given those in flight.
 

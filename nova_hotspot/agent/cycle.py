@@ -41,6 +41,8 @@ class CycleReport:
     plan: object = None
     violations: list = dataclasses.field(default_factory=list)
     outcomes: list = dataclasses.field(default_factory=list)
+    #: Targets this cycle put in quarantine.
+    quarantined: list = dataclasses.field(default_factory=list)
     api_calls: dict = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
@@ -100,6 +102,8 @@ class Agent:
             conf, self.settings)
         self.clock = clock
         self.cooldowns = limits_mod.Cooldowns(self.settings.cooldown)
+        self.quarantine = limits_mod.Quarantine(
+            self.settings.target_quarantine)
         self.stop = threading.Event()
         self.cycles = 0
         self.rejected_plans = 0
@@ -152,6 +156,7 @@ class Agent:
             return False
         self.settings = settings
         self.cooldowns.seconds = settings.cooldown
+        self.quarantine.seconds = settings.target_quarantine
         LOG.info('options reloaded: enabled=%s strategy=%s usage_source=%s '
                  'actuator=%s dry_run=%s', settings.enabled,
                  settings.strategy, settings.usage_source,
@@ -184,10 +189,15 @@ class Agent:
         if not self.leader.is_leader():
             LOG.info('cycle %d: standing by (not the leader)', report.number)
             return
-        pins = self.cooldowns.pins(self.clock())
+        now = self.clock()
+        pins = self.cooldowns.pins(now)
+        quarantined = self.quarantine.hosts(now)
+        if quarantined:
+            LOG.info('cycle %d: no target: %s', report.number, '; '.join(
+                f'{h} {w}' for h, w in sorted(quarantined.items())))
         collection = collect_fetch.collect(
             self.cloud, collect_build.Options.from_settings(settings),
-            self.usage, pins)
+            self.usage, pins, quarantined)
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
@@ -232,7 +242,8 @@ class Agent:
             return
         report.outcomes = self.actuator.execute(
             self.cloud, collection, plan, self.cooldowns,
-            _StopOrLost(self.stop, self.leader))
+            _StopOrLost(self.stop, self.leader), self.quarantine)
+        report.quarantined = self.quarantine.take_new()
         for outcome in report.outcomes:
             level = logging.INFO if outcome.result in (
                 'completed', 'dry-run') else logging.WARNING

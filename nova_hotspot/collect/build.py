@@ -266,8 +266,11 @@ def thresholds(aggregates, options, problems):
 
 
 def hosts(hypervisors, inventories, options, overrides, unknown_on,
-          problems):
-    """host name -> (core Host, HostFacts), in natural name order."""
+          problems, quarantined=None):
+    """host name -> (core Host, HostFacts), in natural name order.
+    ``quarantined``: {host: why} of hosts put out of the target set (a
+    migration to them failed, see actuators.limits.Quarantine)."""
+    quarantined = quarantined or {}
     result = {}
     for hyp in sorted(hypervisors,
                       key=lambda h: natural_key(h.service_host or
@@ -307,6 +310,8 @@ def hosts(hypervisors, inventories, options, overrides, unknown_on,
             why = 'excluded by [hotspot] excluded_hosts'
         elif name in unknown_on:
             why = f'server {unknown_on[name]} on it has an unknown load'
+        elif name in quarantined:
+            why = quarantined[name]
         result[name] = (
             model.Host(
                 name=name,
@@ -430,13 +435,14 @@ def core_server(srv, load, group, role, pinned, instance_storage='local'):
 
 # --- the whole cloud ------------------------------------------------------
 
-def build(raw, options, usage, extra_pins=None):
+def build(raw, options, usage, extra_pins=None, quarantined=None):
     """Map ``RawCloud`` onto a Collection (pure when ``usage`` is).
 
     ``usage(servers)`` returns a ``UsageReport`` (``values``: {server id:
     ``ServerUsage``}, ``problems``) for the ``cloud.records.Server`` given;
     a server it leaves out is loaded with its flavor. ``extra_pins`` maps
-    server ids to a reason they may not move (e.g. their cooldown).
+    server ids to a reason they may not move (e.g. their cooldown);
+    ``quarantined`` maps host names to why they are no targets now.
     """
     extra_pins = extra_pins or {}
     problems = []
@@ -447,7 +453,7 @@ def build(raw, options, usage, extra_pins=None):
         if srv.id in unknown_load:
             unknown_on.setdefault(srv.host, srv.id)
     host_map = hosts(raw.hypervisors, raw.inventories, options, overrides,
-                     unknown_on, problems)
+                     unknown_on, problems, quarantined)
     facts = {name: f for name, (_, f) in host_map.items()}
 
     metadata = {s.id: metadata_of(s) for s in servers}

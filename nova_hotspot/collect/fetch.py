@@ -22,9 +22,11 @@ def fetch(cloud):
                               aggregates)
 
 
-def collect(cloud, options, usage_source, extra_pins=None):
+def collect(cloud, options, usage_source, extra_pins=None,
+            quarantined=None):
     """fetch + build, timing it and counting the API calls it made.
-    ``usage_source``: a ``usage.base.UsageSource``."""
+    ``usage_source``: a ``usage.base.UsageSource``; ``quarantined``:
+    {host: why} of the hosts that are no targets now."""
     start = time.monotonic()
     before = cloud.counter.peek()
     raw = fetch(cloud)
@@ -33,7 +35,8 @@ def collect(cloud, options, usage_source, extra_pins=None):
         return usage_source.usage(cloud, servers)
     usage.name = usage_source.name
     usage.measures_memory = usage_source.measures_memory
-    collection = build_mod.build(raw, options, usage, extra_pins)
+    collection = build_mod.build(raw, options, usage, extra_pins,
+                                 quarantined)
     after = cloud.counter.peek()
     after.subtract(before)
     collection.api_calls = {k: v for k, v in after.items() if v > 0}

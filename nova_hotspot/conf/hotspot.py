@@ -141,6 +141,12 @@ hotspot_opts = [
                     'not) during which the same server is not migrated '
                     'again; keeps servers from ping-ponging and refused '
                     'moves from being retried every cycle.'),
+    cfg.IntOpt('target_quarantine', default=900, min=0, mutable=True,
+               help='Seconds a host stays out of the target set after a '
+                    'live migration to it was refused, failed or timed '
+                    'out (it is out for the rest of that cycle in any '
+                    'case). Hosts whose nova-compute is down or disabled '
+                    'are never targets anyway.'),
     cfg.IntOpt('migration_timeout', default=600, min=1, mutable=True,
                help='Seconds to follow one live migration before it is '
                     'recorded as timed out.'),

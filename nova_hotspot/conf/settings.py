@@ -44,6 +44,7 @@ class Settings:
     max_migrations_per_host: int
     max_migrations_per_cycle: int
     cooldown: int
+    target_quarantine: int
     migration_timeout: int
     migration_poll_interval: float
     diagnostics_sample_seconds: float

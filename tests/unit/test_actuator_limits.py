@@ -167,12 +167,13 @@ def overlaps(spans):
     return any(b[1] < a[2] for a, b in zip(spans, spans[1:]))
 
 
-def run(actuator, migrations, groups=None, cooldowns=None, stop=None):
+def run(actuator, migrations, groups=None, cooldowns=None, stop=None,
+        quarantine=None):
     plan = plan_mod.Plan('test', tuple(migrations))
     groups = groups or {m.server: None for m in migrations}
     return actuator.execute(None, collection_of(migrations, groups), plan,
                             cooldowns or limits.Cooldowns(),
-                            stop or threading.Event())
+                            stop or threading.Event(), quarantine)
 
 
 def test_execute_one_at_a_time_never_overlaps():
@@ -234,3 +235,39 @@ def test_log_actuator_moves_nothing_and_starts_no_cooldown():
     outcomes = run(act, [mig('a', 'h1')], cooldowns=cooldowns)
     assert [o.result for o in outcomes] == ['dry-run']
     assert cooldowns.pins(time.time()) == {}
+
+
+# --- Quarantine -----------------------------------------------------------
+
+def test_quarantine_expires_and_reports_new_hosts_once():
+    q = limits.Quarantine(60)
+    assert q.record('h', 100.0, 'migration of a to it failed')
+    assert not q.record('h', 110.0, 'migration of b to it timeout')
+    assert q.take_new() == ['h'] and q.take_new() == []
+    assert q.why('h', 150.0) == ('quarantined: migration of b to it '
+                                 'timeout, 20s left')
+    assert q.hosts(169.0) == {'h': q.why('h', 169.0)}
+    assert q.why('h', 170.0) is None and q.hosts(170.0) == {}
+    again = limits.Quarantine(60)
+    again.restore(q.items() + [('old', 50.0, 'gone')], 120.0)
+    assert list(again.hosts(120.0)) == ['h']
+
+
+@pytest.mark.parametrize('bad', ['timeout', 'failed', 'refused'])
+def test_a_failing_target_is_quarantined_for_the_rest_of_the_cycle(bad):
+    """Issue 11: after a migration to a dead host timed out, the agent
+    started another one to the same host in the same cycle."""
+    quarantine = limits.Quarantine(600)
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=10),
+                   results={'a': bad})
+    outcomes = run(act, [mig('a', 'h1', 'dead'), mig('b', 'h2', 'dead'),
+                         mig('c', 'h3', 'ok')], quarantine=quarantine)
+    assert [(o.server, o.result) for o in outcomes] == [
+        ('a', bad), ('b', 'skipped'), ('c', 'completed')]
+    assert outcomes[1].reason.startswith(
+        f'target dead quarantined: migration of a to it {bad}, ')
+    assert [s for s, _, _ in act.spans] == ['a', 'c']
+    assert quarantine.take_new() == ['dead']
+    assert 'dead' in quarantine.hosts(time.time())
+    # a success quarantines nothing
+    assert 'ok' not in quarantine.hosts(time.time())

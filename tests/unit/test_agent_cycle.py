@@ -89,3 +89,12 @@ def test_once_exit_codes_tell_a_failed_cycle_from_hosts_left_hot():
     assert service.once_exit_code(report) == service.EXIT_PLAN_REFUSED == 3
     report.error = 'listing servers: HTTP 500'
     assert service.once_exit_code(report) == service.EXIT_CYCLE_FAILED == 1
+
+
+def test_quarantined_targets_are_counted_in_a_metric(tmp_path):
+    _, agent = make(tmp_path, 'target_quarantine = 120\n')
+    assert agent.quarantine.seconds == 120
+    report = cycle.CycleReport(1, quarantined=['compute3'])
+    agent.metrics.cycle(report, True)
+    assert agent.metrics.value(
+        'nova_hotspot_targets_quarantined_total') == 1

@@ -255,3 +255,19 @@ def test_server_without_a_usage_sample_copies_its_flavor_ram():
         return UsageReport({})
     usage.measures_memory = True
     assert data_of(data_cloud(), usage, instance_storage='shared') == 4096
+
+
+def test_a_quarantined_host_is_no_target_and_says_why():
+    """Issue 11 item 1: the quarantine is plain data feeding the hosts'
+    "why not a target", like the cooldown pins feed the servers'."""
+    why = 'quarantined: migration of X to it timeout, 600s left'
+    c = collector.build(figure2_raw(), settings(capacity='physical'),
+                        placement_usage, quarantined={'compute5': why})
+    assert not c.cluster.host('compute5').enabled
+    assert c.hosts['compute5'].why_not_target == why
+    assert c.hosts['compute4'].target
+    # its own servers may still move off it
+    assert not c.cluster.server('V51').pinned
+    # M1's only other home was compute5 (compute4 holds its slave)
+    plan = paper.PaperStrategy().plan(c.cluster)
+    assert plan.migrations == ()
