@@ -39,8 +39,17 @@ class Actuator(abc.ABC):
     def run_one(self, cloud, collection, migration, gate):
         """Carry out one migration; return its Outcome (blocking)."""
 
+    def requested(self, migration):
+        """Nova accepted the request to move ``migration``: its server's
+        cooldown starts now (and is persisted), so an agent killed while it
+        runs does not move it again after a restart."""
+        cooldowns = getattr(self, '_cooldowns', None)
+        if cooldowns is not None:
+            cooldowns.record(migration.server, self.clock(), 'in flight')
+
     def execute(self, cloud, collection, plan, cooldowns, stop,
                 quarantine=None):
+        self._cooldowns = cooldowns
         limits = self.limits
         outcomes = {}
         pending = []

@@ -68,10 +68,24 @@ class Cooldowns:
         self.seconds = seconds
         self._lock = threading.Lock()
         self._last = {}
+        #: Called (no arguments) after each record, e.g. to persist.
+        self.on_change = None
 
-    def record(self, server_id, now, result):
+    def record(self, server_id, now, result, notify=True):
         with self._lock:
             self._last[server_id] = (now, result)
+        if notify and self.on_change is not None:
+            self.on_change()
+
+    def items(self, now=None):
+        """{server id: (time, result)}, only those still cooling down when
+        ``now`` is given."""
+        with self._lock:
+            items = dict(self._last)
+        if now is None:
+            return items
+        return {s: v for s, v in items.items()
+                if v[0] + self.seconds > now}
 
     def remaining(self, server_id, now):
         """Seconds until ``server_id`` may be tried again (0 if it may)."""
@@ -110,6 +124,8 @@ class Quarantine:
         self._lock = threading.Lock()
         self._until = {}
         self._new = []
+        #: Called (no arguments) after each record, e.g. to persist.
+        self.on_change = None
 
     def record(self, host, now, why):
         """Quarantine ``host`` from ``now``; True when it was not
@@ -119,6 +135,8 @@ class Quarantine:
             self._until[host] = (now + self.seconds, why)
             if new:
                 self._new.append(host)
+        if self.on_change is not None:
+            self.on_change()
         return new
 
     def take_new(self):

@@ -84,6 +84,7 @@ class LiveMigrateActuator(base.Actuator):
             LOG.warning('%s', exc)
             return outcome
         progress('requested')
+        self.requested(migration)
         return self._follow(cloud, migration, outcome, progress)
 
     def _follow(self, cloud, migration, outcome, progress):

@@ -16,6 +16,7 @@ from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import coordination
+from nova_hotspot.agent import state as state_mod
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
@@ -30,7 +31,7 @@ LOG = logging.getLogger(__name__)
 
 #: Options that only take effect at start (not re-read on SIGHUP).
 IMMUTABLE = ('interval', 'compute_api_version', 'region_name', 'interface',
-             'metrics_port', 'metrics_host')
+             'metrics_port', 'metrics_host', 'state_path')
 
 
 @dataclasses.dataclass
@@ -112,6 +113,19 @@ class Agent:
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
         self._load_plugins(self.settings)
+        self.persistence = None
+        if self.settings.state_path:
+            self.persistence = state_mod.Persistence(
+                state_mod.FileStore(self.settings.state_path),
+                self.cooldowns, self.quarantine, self.history, self.clock)
+            self.persistence.restore()
+            self.cooldowns.on_change = self.persistence.save
+            self.quarantine.on_change = self.persistence.save
+
+    def _save_state(self):
+        if self.persistence is not None:
+            self.persistence.history = self.history
+            self.persistence.save()
 
     def _load_plugins(self, settings):
         def load(option, namespace, name, **kwargs):
@@ -149,7 +163,10 @@ class Agent:
             window = (settings.hot_samples_required,
                       settings.hot_samples_window)
             if window != (self.history.k, self.history.n):
-                self.history = history_mod.HotHistory(*window)
+                history = history_mod.HotHistory(*window)
+                for sample in self.history.samples():
+                    history.record_hot(sample)
+                self.history = history
         except exceptions.NovaHotspotError as exc:
             LOG.error('reload refused, keeping the previous options: %s',
                       exc)
@@ -214,6 +231,7 @@ class Agent:
         report.hotspots = detect.detect(cluster)
         hot = [h.host for h in report.hotspots]
         self.history.record_hot(hot)
+        self._save_state()
         if not report.hotspots:
             LOG.info('cycle %d: no hot host', report.number)
             return

@@ -2,17 +2,21 @@
 ``--config-file``, ``nova-hotspot snapshot``): nothing is moved."""
 
 import dataclasses
+import time
 
 from oslo_config import cfg
 
 from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
+from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import cycle
+from nova_hotspot.agent import state as state_mod
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
 from nova_hotspot.conf import settings as settings_mod
+from nova_hotspot.core import history as history_mod
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
@@ -24,6 +28,9 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     ``[hotspot]`` options (thresholds, capacity, usage source, role key,
     exclusions) come from ``config_files`` when given, else their
     defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
+    With ``[hotspot] state_path`` the agent's saved cooldowns and target
+    quarantines apply too (servers pinned, hosts no targets, with the
+    reasons), so the plan is the one the agent would make.
     """
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
@@ -46,5 +53,23 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
         cloud = Cloud.from_conf(conf, settings)
     usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
                          options=cycle.usage_options(conf, settings))
+    pins, quarantined = saved_state(settings)
     return collect_fetch.collect(
-        cloud, collect_build.Options.from_settings(settings), usage)
+        cloud, collect_build.Options.from_settings(settings), usage, pins,
+        quarantined)
+
+
+def saved_state(settings, clock=time.time):
+    """(cooldown pins, quarantined hosts) from the agent's state file
+    (empty without ``state_path``)."""
+    if not settings.state_path:
+        return {}, {}
+    cooldowns = limits_mod.Cooldowns(settings.cooldown)
+    quarantine = limits_mod.Quarantine(settings.target_quarantine)
+    state_mod.Persistence(
+        state_mod.FileStore(settings.state_path), cooldowns, quarantine,
+        history_mod.HotHistory(settings.hot_samples_required,
+                                     settings.hot_samples_window),
+        clock).restore()
+    now = clock()
+    return cooldowns.pins(now), quarantine.hosts(now)

@@ -147,6 +147,15 @@ hotspot_opts = [
                     'out (it is out for the rest of that cycle in any '
                     'case). Hosts whose nova-compute is down or disabled '
                     'are never targets anyway.'),
+    cfg.StrOpt('state_path',
+               help='JSON file in which the agent keeps, across restarts, '
+                    'the servers cooling down, the quarantined targets and '
+                    'the hot-sample history (rewritten atomically after '
+                    'every change), e.g. /var/lib/nova-hotspot/state.json. '
+                    'Unset: that state lives in memory only. Missing or '
+                    'corrupted: the agent starts empty (with one warning '
+                    'when corrupted). nova-hotspot plan --config-file '
+                    'reads it too.'),
     cfg.IntOpt('migration_timeout', default=600, min=1, mutable=True,
                help='Seconds to follow one live migration before it is '
                     'recorded as timed out.'),

@@ -45,6 +45,7 @@ class Settings:
     max_migrations_per_cycle: int
     cooldown: int
     target_quarantine: int
+    state_path: str | None
     migration_timeout: int
     migration_poll_interval: float
     diagnostics_sample_seconds: float

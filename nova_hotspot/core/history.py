@@ -3,10 +3,10 @@ n samples (Sandpiper's rule against one-sample spikes).
 
 Pure and small: the agent records each sample it takes and asks which hosts
 are persistently hot; it passes that set to ``Strategy.plan(cluster,
-sources=...)``. Nothing is stored on disk: after a restart the history is
-empty, and with k > 1 no host is acted on until it has been seen hot k
-times again. k = n = 1 acts on every hot host of the latest sample, as the
-paper does.
+sources=...)``. The agent persists ``samples()`` (agent/state.py,
+``[hotspot] state_path``) so a restart keeps the history; without it, with
+k > 1 no host is acted on until it has been seen hot k times again.
+k = n = 1 acts on every hot host of the latest sample, as the paper does.
 """
 
 import collections
@@ -35,6 +35,10 @@ class HotHistory:
     def __len__(self):
         """How many samples are held (at most n)."""
         return len(self._samples)
+
+    def samples(self):
+        """The samples held, oldest first (frozensets of host names)."""
+        return list(self._samples)
 
     def record(self, cluster):
         """Add a sample: the hosts hot in ``cluster`` (a Cluster)."""
