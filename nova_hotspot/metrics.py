@@ -19,6 +19,9 @@ Metrics:
   (nothing of them moved).
 - ``nova_hotspot_cycle_seconds``: how long cycles take (histogram).
 - ``nova_hotspot_leader``: 1 while this agent may act, else 0.
+- ``nova_hotspot_migrations_stuck``: migrations Nova has run for longer
+  than migration_timeout + stuck_migration_grace, at the last cycle that
+  collected.
 - ``nova_hotspot_targets_quarantined_total``: target hosts put in
   quarantine (a migration to them was refused, failed or timed out;
   ``[hotspot] target_quarantine``).
@@ -56,6 +59,11 @@ class Metrics:
         self.leader = prometheus_client.Gauge(
             'nova_hotspot_leader', '1 while this agent may act, else 0.',
             registry=reg)
+        self.stuck = prometheus_client.Gauge(
+            'nova_hotspot_migrations_stuck',
+            'Migrations in flight for longer than migration_timeout + '
+            'stuck_migration_grace (last cycle that collected).',
+            registry=reg)
         self.quarantined = prometheus_client.Counter(
             'nova_hotspot_targets_quarantined',
             'Target hosts put in quarantine after a migration to them was '
@@ -79,6 +87,7 @@ class Metrics:
         self.cycles.labels(result).inc()
         if report.collection is not None:
             self.hot_hosts.set(len(report.hotspots))
+            self.stuck.set(len(report.collection.stuck))
         if report.violations:
             self.plans_rejected.inc()
         for outcome in report.outcomes:

@@ -71,9 +71,12 @@ class Actuator(abc.ABC):
         gate = limits_mod.Gate(limits, groups)
         # Migrations Nova runs already (e.g. started by a killed agent)
         # count against the limits and block their groups until they end.
+        # A stuck one (collect.build.Stuck) no longer counts: its server,
+        # group and hosts are pinned by the collector instead.
+        stuck = getattr(collection, 'stuck', {})
         for server_id, host in sorted(
                 collection.migrating.items()):
-            if server_id not in gate.in_flight:
+            if server_id not in gate.in_flight and server_id not in stuck:
                 gate.start(plan_mod.Migration(server_id, host or '?', '?',
                                               'in flight in Nova'))
         running = {}

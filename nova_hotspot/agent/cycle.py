@@ -214,7 +214,10 @@ class Agent:
                 f'{h} {w}' for h, w in sorted(quarantined.items())))
         collection = collect_fetch.collect(
             self.cloud, collect_build.Options.from_settings(settings),
-            self.usage, pins, quarantined)
+            self.usage, pins, quarantined,
+            stuck_after=(settings.migration_timeout
+                         + settings.stuck_migration_grace),
+            clock=self.clock)
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
@@ -223,6 +226,11 @@ class Agent:
                  sum(collection.api_calls.values()))
         for problem in collection.problems:
             LOG.warning('cycle %d: %s', report.number, problem)
+        for item in sorted(collection.stuck.values(),
+                           key=lambda s: s.server):
+            LOG.error('cycle %d: %s; its server, group and hosts stay '
+                      'pinned, it no longer counts against the limits',
+                      report.number, item)
         if collection.migrating:
             LOG.info('cycle %d: %d migration(s) in flight in Nova (%s): '
                      'those servers and their groups wait', report.number,

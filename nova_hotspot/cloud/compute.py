@@ -179,7 +179,9 @@ class Migrations:
         """The newest live-migration record of a server, or None."""
         with errors(f'listing migrations of {server_id}'):
             found = [records.Migration(id=m.id, status=m.status,
-                                       created_at=m.created_at)
+                                       created_at=m.created_at,
+                                       source_compute=m.source_compute,
+                                       dest_compute=m.dest_compute)
                      for m in self._conn.compute.migrations(
                          server_id=server_id,
                          migration_type='live-migration')]

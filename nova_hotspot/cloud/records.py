@@ -110,6 +110,8 @@ class Migration:
     id: object
     status: str | None
     created_at: str | None = None
+    source_compute: str | None = None
+    dest_compute: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,7 @@ Deliberate rules (see doc/agent.md):
 """
 
 import dataclasses
+import datetime
 import math
 import re
 
@@ -116,6 +117,53 @@ class Collection:
     #: server id -> its host, for every server Nova is migrating now
     #: (whoever started it: a previous agent, an operator).
     migrating: dict = dataclasses.field(default_factory=dict)
+    #: server id -> Stuck, for the migrations in flight for longer than
+    #: migration_timeout + stuck_migration_grace (see ``stuck``)
+    stuck: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stuck:
+    """A migration Nova has run for too long: it keeps its server, group
+    and both hosts pinned but no longer counts against the limits."""
+
+    server: str
+    source: str | None
+    target: str | None
+    age: float
+
+    def __str__(self):
+        return (f'migration of {self.server} from {self.source or "?"} to '
+                f'{self.target or "?"} stuck: in flight for '
+                f'{self.age:.0f}s')
+
+
+def stuck(records, now, limit):
+    """{server id: Stuck} of ``records`` ({server id: the newest live
+    ``cloud.records.Migration``}) created more than ``limit`` seconds
+    before ``now`` (unix time). A record without a readable time is not
+    judged."""
+    result = {}
+    for server_id, record in records.items():
+        created = _unix_time(getattr(record, 'created_at', None))
+        if created is None or now - created <= limit:
+            continue
+        result[server_id] = Stuck(server_id, record.source_compute,
+                                  record.dest_compute, now - created)
+    return result
+
+
+def _unix_time(text):
+    """Nova's ISO time (UTC, with or without a zone) as unix time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return when.timestamp()
 
 
 def natural_key(text):
@@ -435,15 +483,28 @@ def core_server(srv, load, group, role, pinned, instance_storage='local'):
 
 # --- the whole cloud ------------------------------------------------------
 
-def build(raw, options, usage, extra_pins=None, quarantined=None):
+def build(raw, options, usage, extra_pins=None, quarantined=None,
+          stuck_migrations=None):
     """Map ``RawCloud`` onto a Collection (pure when ``usage`` is).
 
     ``usage(servers)`` returns a ``UsageReport`` (``values``: {server id:
     ``ServerUsage``}, ``problems``) for the ``cloud.records.Server`` given;
     a server it leaves out is loaded with its flavor. ``extra_pins`` maps
     server ids to a reason they may not move (e.g. their cooldown);
-    ``quarantined`` maps host names to why they are no targets now.
+    ``quarantined`` maps host names to why they are no targets now;
+    ``stuck_migrations`` ({server id: Stuck}): both hosts of each are no
+    targets and their servers stay where they are.
     """
+    stuck_migrations = stuck_migrations or {}
+    quarantined = dict(quarantined or {})
+    extra_pins = dict(extra_pins or {})
+    stuck_hosts = {}
+    for item in stuck_migrations.values():
+        for host in (item.source, item.target):
+            if host:
+                stuck_hosts.setdefault(host, str(item))
+    for host, why in stuck_hosts.items():
+        quarantined.setdefault(host, why)
     extra_pins = extra_pins or {}
     problems = []
     overrides = thresholds(raw.aggregates, options, problems)
@@ -481,10 +542,13 @@ def build(raw, options, usage, extra_pins=None, quarantined=None):
                 m for m in migrating if m != srv.id
                 and assignments.get(m) is not None
                 and assignments[m].group == assignment.group)), None)
+        extra = extra_pins.get(srv.id)
+        if srv.host in stuck_hosts:
+            extra = '; '.join(filter(None, (
+                extra, f'host {srv.host}: {stuck_hosts[srv.host]}')))
         pinned[srv.id] = pins(
             srv, facts[srv.host], options, affinity.get(srv.id), busy,
-            assignment.group, extra_pins.get(srv.id),
-            unknown_load.get(srv.id))
+            assignment.group, extra, unknown_load.get(srv.id))
 
     load = loads(on_hosts, usage(on_hosts),
                  getattr(usage, 'name', None) or 'the usage source',
@@ -497,7 +561,7 @@ def build(raw, options, usage, extra_pins=None, quarantined=None):
          for s in on_hosts])
     return Collection(cluster=cluster, hosts=facts, pins=pinned,
                       problems=problems, options=options,
-                      migrating=migrating)
+                      migrating=migrating, stuck=stuck_migrations)
 
 
 # --- one move, again ------------------------------------------------------

@@ -23,20 +23,33 @@ def fetch(cloud):
 
 
 def collect(cloud, options, usage_source, extra_pins=None,
-            quarantined=None):
+            quarantined=None, stuck_after=None, clock=time.time):
     """fetch + build, timing it and counting the API calls it made.
     ``usage_source``: a ``usage.base.UsageSource``; ``quarantined``:
-    {host: why} of the hosts that are no targets now."""
+    {host: why} of the hosts that are no targets now; ``stuck_after``:
+    seconds after which a migration Nova still runs is stuck (None: not
+    judged; then no migration record is read)."""
     start = time.monotonic()
     before = cloud.counter.peek()
     raw = fetch(cloud)
+    stuck = {}
+    if stuck_after is not None:
+        # One call per server Nova is migrating now (few): its newest live
+        # migration record gives the hosts and the age.
+        records = {}
+        for srv in raw.servers:
+            if srv.migrating and srv.id:
+                record = cloud.migrations.latest_live(srv.id)
+                if record is not None:
+                    records[srv.id] = record
+        stuck = build_mod.stuck(records, clock(), stuck_after)
 
     def usage(servers):
         return usage_source.usage(cloud, servers)
     usage.name = usage_source.name
     usage.measures_memory = usage_source.measures_memory
     collection = build_mod.build(raw, options, usage, extra_pins,
-                                 quarantined)
+                                 quarantined, stuck)
     after = cloud.counter.peek()
     after.subtract(before)
     collection.api_calls = {k: v for k, v in after.items() if v > 0}

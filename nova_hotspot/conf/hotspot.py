@@ -156,6 +156,13 @@ hotspot_opts = [
                     'corrupted: the agent starts empty (with one warning '
                     'when corrupted). nova-hotspot plan --config-file '
                     'reads it too.'),
+    cfg.IntOpt('stuck_migration_grace', default=300, min=0, mutable=True,
+               help='A live migration Nova still runs this many seconds '
+                    'after migration_timeout is stuck: one ERROR per '
+                    'cycle, counted in nova_hotspot_migrations_stuck; its '
+                    'server, its group and both hosts stay pinned, but it '
+                    'no longer counts against max_concurrent_migrations '
+                    'and max_migrations_per_host.'),
     cfg.IntOpt('migration_timeout', default=600, min=1, mutable=True,
                help='Seconds to follow one live migration before it is '
                     'recorded as timed out.'),

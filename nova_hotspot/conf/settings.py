@@ -47,6 +47,7 @@ class Settings:
     target_quarantine: int
     state_path: str | None
     migration_timeout: int
+    stuck_migration_grace: int
     migration_poll_interval: float
     diagnostics_sample_seconds: float
     excluded_hosts: frozenset

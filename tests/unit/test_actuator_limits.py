@@ -271,3 +271,26 @@ def test_a_failing_target_is_quarantined_for_the_rest_of_the_cycle(bad):
     assert 'dead' in quarantine.hosts(time.time())
     # a success quarantines nothing
     assert 'ok' not in quarantine.hosts(time.time())
+
+
+# --- stuck migrations (issue 11 item 2) -----------------------------------
+
+def test_a_stuck_migration_no_longer_blocks_moves_between_other_hosts():
+    """Nova's migrations in flight count against the limits -- except a
+    stuck one: before, one migration to a dead host blocked every later
+    cure ("1 migration(s) in flight, limit 1")."""
+    import dataclasses
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=10))
+    migrations = [mig('a', 'h1', 'ok')]
+    plan = plan_mod.Plan('test', tuple(migrations))
+    collection = dataclasses.replace(
+        collection_of(migrations, {'a': None}), migrating={'X': 'h9'})
+    blocked = act.execute(None, collection, plan, limits.Cooldowns(),
+                          threading.Event())
+    assert [(o.result, o.reason) for o in blocked] == [
+        ('not-started', '1 migration(s) in flight, limit 1')]
+    stuck = dataclasses.replace(collection, stuck={
+        'X': build.Stuck('X', 'h9', 'dead', 1000.0)})
+    outcomes = act.execute(None, stuck, plan, limits.Cooldowns(),
+                           threading.Event())
+    assert [o.result for o in outcomes] == ['completed']

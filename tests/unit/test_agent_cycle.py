@@ -98,3 +98,20 @@ def test_quarantined_targets_are_counted_in_a_metric(tmp_path):
     agent.metrics.cycle(report, True)
     assert agent.metrics.value(
         'nova_hotspot_targets_quarantined_total') == 1
+
+
+def test_stuck_migrations_are_a_gauge(tmp_path):
+    import dataclasses
+
+    from nova_hotspot.collect import build
+    _, agent = make(tmp_path)
+    stuck = {'X': build.Stuck('X', 'a', 'b', 1000.0)}
+    collection = build.Collection(cluster=None, hosts={}, pins={},
+                                  problems=[], stuck=stuck)
+    report = cycle.CycleReport(1, collection=collection)
+    agent.metrics.cycle(report, True)
+    assert agent.metrics.value('nova_hotspot_migrations_stuck') == 1
+    agent.metrics.cycle(dataclasses.replace(report, collection=dataclasses
+                                            .replace(collection, stuck={})),
+                        True)
+    assert agent.metrics.value('nova_hotspot_migrations_stuck') == 0

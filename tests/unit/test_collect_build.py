@@ -271,3 +271,31 @@ def test_a_quarantined_host_is_no_target_and_says_why():
     # M1's only other home was compute5 (compute4 holds its slave)
     plan = paper.PaperStrategy().plan(c.cluster)
     assert plan.migrations == ()
+
+
+def test_stuck_migrations_are_judged_by_age_from_nova_records():
+    rec = records.Migration
+    found = collector.stuck({
+        'old': rec(1, 'running', '2026-01-01T00:00:00.000000',
+                   'compute1', 'compute2'),
+        'young': rec(2, 'running', '2026-01-01T00:09:00Z', 'compute3',
+                     'compute4'),
+        'no-time': rec(3, 'running', None, 'compute3', 'compute4'),
+    }, now=1767226500.0, limit=420)          # 2026-01-01T00:15:00Z
+    assert list(found) == ['old']
+    assert str(found['old']) == ('migration of old from compute1 to '
+                                 'compute2 stuck: in flight for 900s')
+
+
+def test_a_stuck_migration_pins_its_hosts_not_the_rest():
+    stuck = {'X': collector.Stuck('X', 'compute1', 'compute5', 900.0)}
+    c = collector.build(figure2_raw(), settings(capacity='physical'),
+                        placement_usage, stuck_migrations=stuck)
+    assert c.stuck == stuck
+    assert not c.cluster.host('compute5').enabled
+    assert c.hosts['compute5'].why_not_target.startswith(
+        'migration of X from compute1 to compute5 stuck')
+    # the servers on both hosts stay where they are; others may move
+    assert c.cluster.server('M1').pinned and c.cluster.server('V51').pinned
+    assert 'host compute1: migration of X' in c.pins['M1'][-1]
+    assert not c.cluster.server('M3').pinned
