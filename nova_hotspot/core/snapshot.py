@@ -26,8 +26,20 @@ MAX_NUMBER = 1e12
 _MAX_INT_DIGITS = 30
 
 
+class _HugeInt(float):
+    """An integer literal too long to be a sane number (kept as +-inf, its
+    length for the message)."""
+
+    digits = 0
+
+
 def _parse_int(text):
-    return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
+    if len(text) <= _MAX_INT_DIGITS:
+        return int(text)
+    value = _HugeInt(float('-inf') if text.startswith('-') else
+                     float('inf'))
+    value.digits = len(text.lstrip('-'))
+    return value
 
 
 def _reject_constant(name):
@@ -88,6 +100,11 @@ class _Record:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(field, f'must be a number, got {value!r}')
+        if isinstance(value, _HugeInt):
+            bound = (f'>= {minimum:g}' if value < 0
+                     else f'<= {MAX_NUMBER:g}')
+            self.fail(field, f'must be {bound}, got a {value.digits}-digit '
+                             f'{"negative " if value < 0 else ""}number')
         if not math.isfinite(value):
             self.fail(field, f'must be a finite number, got {value!r}')
         if value < minimum or (strict and value == minimum):

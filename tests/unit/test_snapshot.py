@@ -150,8 +150,11 @@ def test_round_trip_keeps_everything():
 
 
 @pytest.mark.parametrize('literal, field, message', [
-    ('9' * 5000, 'cpu', "field 'cpu' must be a finite number, got inf"),
+    ('9' * 5000, 'cpu',
+     "field 'cpu' must be <= 1e+12, got a 5000-digit number"),
     ('1e308', 'cpu', "field 'cpu' must be <= 1e+12, got 1e+308"),
+    ('-' + '9' * 400, 'cpu',
+     "field 'cpu' must be >= 0, got a 400-digit negative number"),
     ('1e400', 'cpu', "field 'cpu' must be a finite number, got inf"),
     ('123456789012345678901234567890123', 'cpu', "field 'cpu' must be <="),
 ])
