@@ -167,6 +167,8 @@ class Agent:
                 for sample in self.history.samples():
                     history.record_hot(sample)
                 self.history = history
+                if self.persistence is not None:
+                    self.persistence.history = history
         except exceptions.NovaHotspotError as exc:
             LOG.error('reload refused, keeping the previous options: %s',
                       exc)

@@ -11,6 +11,7 @@ import difflib
 import glob
 import os
 
+from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from nova_hotspot.conf import coordination
@@ -24,6 +25,27 @@ def _files(conf):
     for directory in conf.config_dir or ():
         files += sorted(glob.glob(os.path.join(directory, '*.conf')))
     return files
+
+
+def _deprecated_names(conf, group):
+    """Old names keystoneauth still accepts in ``[hotspot]`` (e.g.
+    ``user_name``): not typos."""
+    if group != hotspot.GROUP_NAME:
+        return set()
+    opts = (ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options())
+    try:
+        auth_type = conf[group].auth_type
+        if auth_type:
+            opts += ks_loading.get_auth_plugin_conf_options(auth_type)
+    except Exception:  # noqa: BLE001 - an unknown plugin is reported
+        pass           # elsewhere; its options are then unknown here too
+    names = set()
+    for opt in opts:
+        for old in getattr(opt, 'deprecated_opts', None) or ():
+            if old.name and old.group in (None, group):
+                names |= {old.name, old.name.replace('-', '_')}
+    return names
 
 
 def unknown_options(conf, groups=GROUPS):
@@ -40,6 +62,7 @@ def unknown_options(conf, groups=GROUPS):
         for group in groups:
             given = sections.get(group, {})
             known = set(conf[group]) if group in conf else set()
+            known |= _deprecated_names(conf, group)
             for name in given:
                 if name in known:
                     continue

@@ -176,8 +176,11 @@ def test_unreachable_coordination_backend_fails_within_its_timeout(
 
 def test_misspelled_options_are_warned_about_with_the_closest_name(
         tmp_path):
+    # tenant_name: keystoneauth's old name of project_name, still valid
     config = write(tmp_path / 'typo.conf', {'cpu_treshold': '0.5',
-                                            'cooldwon': '60'})
+                                            'cooldwon': '60',
+                                            'project_name': None,
+                                            'tenant_name': 'service'})
     with open(config, 'a') as f:
         f.write('\n[coordination]\nbackend_ulr = redis://x\n')
     result = run_agent(config)
@@ -192,3 +195,4 @@ def test_misspelled_options_are_warned_about_with_the_closest_name(
     # the credentials keystoneauth registered are known options
     assert 'username: unknown' not in output
     assert 'password: unknown' not in output
+    assert 'tenant_name: unknown' not in output
