@@ -8,6 +8,7 @@ Load is made with flavors on the minicloud's default hosts of 1000 vCPUs
 at allocation ratio 1.0, threshold 0.8: a host is hot above 800 vCPUs.
 """
 
+import json
 import logging
 import signal
 import socket
@@ -348,3 +349,109 @@ def _kill_and_restart(helpers, flavors, admin_conn, config, tmp_path,
                 lambda t: t.count(' API calls (') >= n + 2, timeout=60)
             second.kill(signal.SIGTERM)
     return text
+
+
+# --- issue 11 item 3: state that survives a restart -----------------------
+
+def test_agent_killed_and_restarted_keeps_cooldowns_and_history(
+        helpers, computes, tmp_path, admin_conn):
+    """kill -9 and restart the agent (``[hotspot] state_path``): the
+    server it moved does not move again within its cooldown, and the k-of-n
+    hot history is kept (a host hot once before the kill is acted on --
+    were it not pinned -- at the first cycle after)."""
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    optout = {'hotspot_optout': 'true'}
+    _, master, (slave,) = business(helpers, flavors, [c1, c3], [500, 1],
+                                   'state')
+    loads = [helpers.boot_server(flavors(400), host=c1, metadata=optout,
+                                 name=helpers.name('s1'))]
+    state = tmp_path / 'state' / 'agent.json'
+    # The only move off c1: the master to c2 (c3 holds its slave, c5 is
+    # excluded, c4 is a target only later, when c2 gets hot).
+    config = faults.write_config(
+        tmp_path / 'nova.conf', helpers.info, interval=2, strategy='cure',
+        excluded_hosts=f'{c4},{c5}', hot_samples_required=2,
+        hot_samples_window=3, cooldown=3600, state_path=state)
+    with faults.AgentProcess(config, tmp_path / 'first.log') as first:
+        first.wait_for(f'{master.id} {c1} -> {c2}: completed', timeout=120)
+        assert where(admin_conn, master) == (c2, 'ACTIVE')
+        # c2 gets hot (the master and 400 more); one cycle sees it
+        loads.append(helpers.boot_server(flavors(400), host=c2,
+                                         metadata=optout,
+                                         name=helpers.name('s2')))
+        first.wait_for(f'hot now: {c2}; hot in 2 of the last 3 cycles: '
+                       f'none', timeout=60)
+        first.kill()                 # SIGKILL
+    assert json.loads(state.read_text())['cooldowns'][master.id][1] == \
+        'completed'
+    # A target for the master now, were it not cooling down.
+    config.write_text(config.read_text().replace(
+        f'excluded_hosts = {c4},{c5}', f'excluded_hosts = {c5}'))
+    with faults.AgentProcess(config, tmp_path / 'second.log') as second:
+        text = second.wait_for(
+            lambda t: t.count(' API calls (') >= 3, timeout=60)
+        second.kill(signal.SIGTERM)
+    assert 'state: restored from file' in text, text
+    assert '1 server(s) cooling down' in text, text
+    # the history was kept: c2, hot once before the kill, is hot in 2 of
+    # the last 3 samples at the first cycle after it
+    assert f'cycle 1: hot now: {c2}; hot in 2 of the last 3 cycles: {c2}' \
+        in text, text
+    assert 'requested' not in text, text
+    assert 'Traceback' not in text, text
+    assert len(migrations_of(admin_conn, master)) == 1
+    assert where(admin_conn, master) == (c2, 'ACTIVE')
+    assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
+
+
+# --- issue 11 item 1: a failing target is quarantined ---------------------
+
+def test_failing_target_is_quarantined_nothing_more_sent_there(
+        helpers, computes, tmp_path, admin_conn):
+    """The target's nova-compute hangs (SIGSTOP: Nova's pre-check on it
+    times out after rpc_response_timeout) right when the agent sends the
+    first of two moves to it: the second is not sent there in the same
+    cycle, nor in the next one, which says why the host is no target."""
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    # m1 (c1) and m3 (c3) may both only go to c2: their slaves are on c4,
+    # c5 is excluded, and c1 and c3 are both hot.
+    optout = {'hotspot_optout': 'true'}
+    _, m1, s1 = business(helpers, flavors, [c1, c4], [300, 1], 'q1')
+    _, m3, s3 = business(helpers, flavors, [c3, c4], [300, 1], 'q3')
+    loads = [helpers.boot_server(flavors(600), host=host, metadata=optout,
+                                 name=helpers.name(f'q-{host}'))
+             for host in (c1, c3)]
+    agent = make_agent(tmp_path, helpers.info, excluded_hosts=c5,
+                       strategy='cure', max_concurrent_migrations=1,
+                       max_migrations_per_host=1, cooldown=600,
+                       migration_timeout=150, target_quarantine=600)
+    with faults.paused(f'nova-compute-{c2}'):
+        report = agent.run_once()
+    faults.wait_compute_up(admin_conn, c2)
+    assert sorted((m.server, m.target) for m in report.plan.migrations) == \
+        sorted([(m1.id, c2), (m3.id, c2)])
+    first, second = report.outcomes
+    assert first.result == 'refused', first
+    assert (second.result, second.target) == ('skipped', c2), second
+    assert second.reason.startswith(
+        f'target {c2} quarantined: migration of {first.server} to it '
+        f'refused, '), second
+    assert report.quarantined == [c2]
+    assert agent.metrics.value(
+        'nova_hotspot_targets_quarantined_total') == 1
+    assert migrations_of(admin_conn, admin_conn.compute.get_server(
+        second.server)) == []
+
+    # the next cycle: c2 is up again but still quarantined
+    again = agent.run_once()
+    assert not again.collection.hosts[c2].target
+    assert again.collection.hosts[c2].why_not_target.startswith(
+        f'quarantined: migration of {first.server} to it refused, ')
+    assert all(m.target != c2 for m in again.plan.migrations)
+    assert again.quarantined == []
+    assert migrations_of(admin_conn, admin_conn.compute.get_server(
+        second.server)) == []
+    assert_whole(admin_conn, [m1, m3, *s1, *s3, *loads],
+                 [[m1, *s1], [m3, *s3]])
