@@ -23,7 +23,8 @@ Metrics:
   than migration_timeout + stuck_migration_grace, at the last cycle that
   collected.
 - ``nova_hotspot_targets_quarantined_total``: target hosts put in
-  quarantine (a migration to them was refused, failed or timed out;
+  quarantine (a migration to them failed, timed out or was given up by
+  Nova's conductor;
   ``[hotspot] target_quarantine``).
 """
 
@@ -66,8 +67,8 @@ class Metrics:
             registry=reg)
         self.quarantined = prometheus_client.Counter(
             'nova_hotspot_targets_quarantined',
-            'Target hosts put in quarantine after a migration to them was '
-            'refused, failed or timed out.', registry=reg)
+            'Target hosts put in quarantine after a migration to them '
+            'failed, timed out or was given up by Nova.', registry=reg)
         # Every label value exists from the start (at 0), so a rate() or
         # an alert on it works before the first event.
         for result in CYCLE_RESULTS:

@@ -24,9 +24,10 @@ class Actuator(abc.ABC):
     each server's group and load); ``cooldowns``: ``limits.Cooldowns``.
     ``stop`` is a threading.Event: once set, no new migration starts;
     those in flight are followed to their end or timeout. ``quarantine``
-    (``limits.Quarantine`` or None): a migration that is refused, fails or
-    times out puts its target there, and pending moves to a quarantined
-    target are skipped (for the rest of the cycle and after).
+    (``limits.Quarantine`` or None): a migration that fails or times out
+    (``Outcome.blames_target``) puts its target there, and pending moves
+    to a quarantined target are skipped (for the rest of the cycle and
+    after).
     """
 
     name = None
@@ -121,8 +122,7 @@ class Actuator(abc.ABC):
                     if outcome.attempted:
                         cooldowns.record(migration.server, self.clock(),
                                          outcome.result)
-                    if quarantine is not None and \
-                            outcome.result in limits_mod.QUARANTINE_RESULTS:
+                    if quarantine is not None and outcome.blames_target:
                         self._quarantine(quarantine, outcome)
         return [outcomes[i] for i in sorted(outcomes)]
 

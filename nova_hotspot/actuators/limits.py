@@ -54,6 +54,16 @@ class Outcome:
     def attempted(self):
         return self.result in ('completed', 'refused', 'failed', 'timeout')
 
+    @property
+    def blames_target(self):
+        """Whether the move puts its target in quarantine: it failed or
+        timed out, or Nova accepted the request and its conductor then
+        gave up (e.g. the pre-check on a hung or dead target). A refusal
+        of the request itself (HTTP 4xx: the server is locked...) does
+        not."""
+        return self.result in ('failed', 'timeout') or (
+            self.result == 'refused' and self.migration_id is not None)
+
     def __str__(self):
         text = f'{self.server} {self.source} -> {self.target}: {self.result}'
         return f'{text} ({self.reason})' if self.reason else text
@@ -108,9 +118,6 @@ class Cooldowns:
         return pins
 
 
-#: Outcomes that put their target host in quarantine: Nova tried the move
-#: and it went wrong (a dead or hung target compute shows this way).
-QUARANTINE_RESULTS = ('refused', 'failed', 'timeout')
 
 
 class Quarantine:

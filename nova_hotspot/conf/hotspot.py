@@ -143,10 +143,11 @@ hotspot_opts = [
                     'moves from being retried every cycle.'),
     cfg.IntOpt('target_quarantine', default=900, min=0, mutable=True,
                help='Seconds a host stays out of the target set after a '
-                    'live migration to it was refused, failed or timed '
-                    'out (it is out for the rest of that cycle in any '
-                    'case). Hosts whose nova-compute is down or disabled '
-                    'are never targets anyway.'),
+                    'live migration to it failed, timed out or was given '
+                    'up by Nova\'s conductor after accepting it (it is out '
+                    'for the rest of that cycle in any case). Hosts whose '
+                    'nova-compute is down or disabled are never targets '
+                    'anyway.'),
     cfg.StrOpt('state_path',
                help='JSON file in which the agent keeps, across restarts, '
                     'the servers cooling down, the quarantined targets and '

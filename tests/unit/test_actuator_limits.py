@@ -134,10 +134,11 @@ class Recorder(base.Actuator):
 
     name = 'recorder'
 
-    def __init__(self, lims, results=None, seconds=0.05):
+    def __init__(self, lims, results=None, seconds=0.05, migration_id='1'):
         super().__init__(lims)
         self.results = results or {}
         self.seconds = seconds
+        self.migration_id = migration_id     # None: Nova refused the call
         self.spans = []
         self.lock = threading.Lock()
 
@@ -149,7 +150,8 @@ class Recorder(base.Actuator):
         return limits.Outcome(migration.server, migration.source,
                               migration.target,
                               self.results.get(migration.server,
-                                               'completed'))
+                                               'completed'),
+                              migration_id=self.migration_id)
 
 
 def collection_of(migrations, groups):
@@ -271,6 +273,18 @@ def test_a_failing_target_is_quarantined_for_the_rest_of_the_cycle(bad):
     assert 'dead' in quarantine.hosts(time.time())
     # a success quarantines nothing
     assert 'ok' not in quarantine.hosts(time.time())
+
+
+def test_a_request_nova_refuses_outright_quarantines_nothing():
+    """HTTP 4xx on the request (no migration record: e.g. the server is
+    locked) says nothing about the target."""
+    quarantine = limits.Quarantine(600)
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=10),
+                   results={'a': 'refused'}, migration_id=None)
+    outcomes = run(act, [mig('a', 'h1', 'ok'), mig('b', 'h2', 'ok')],
+                   quarantine=quarantine)
+    assert [o.result for o in outcomes] == ['refused', 'completed']
+    assert quarantine.hosts(time.time()) == {}
 
 
 # --- stuck migrations (issue 11 item 2) -----------------------------------
