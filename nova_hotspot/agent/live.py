@@ -30,7 +30,8 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
     With ``[hotspot] state_path`` the agent's saved cooldowns and target
     quarantines apply too (servers pinned, hosts no targets, with the
-    reasons), so the plan is the one the agent would make.
+    reasons), so the plan is the one the agent would make; stuck
+    migrations pin their hosts as in the agent.
     """
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
@@ -56,7 +57,8 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     pins, quarantined = saved_state(settings)
     return collect_fetch.collect(
         cloud, collect_build.Options.from_settings(settings), usage, pins,
-        quarantined)
+        quarantined, stuck_after=(settings.migration_timeout
+                                  + settings.stuck_migration_grace))
 
 
 def saved_state(settings, clock=time.time):
