@@ -157,3 +157,20 @@ class Marker:
         latest = uses(cluster)
         self.history.record({host: use.hot() for host, use in latest.items()})
         return verdict(latest, self.history, self.near_fraction)
+
+
+def changes(current, desired, owned=OWNED_TRAITS):
+    """provider -> (traits to add, traits to remove), both frozensets, for
+    the providers that differ: ``current`` maps a provider to the traits
+    of ``owned`` it carries now (providers carrying none may be left
+    out), ``desired`` maps a provider to the traits it should carry; a
+    provider absent from ``desired`` should carry none of ``owned``.
+    Traits outside ``owned`` are never named (they are not ours)."""
+    owned = frozenset(owned)
+    result = {}
+    for provider in set(current) | set(desired):
+        now = frozenset(current.get(provider, ())) & owned
+        want = frozenset(desired.get(provider, ())) & owned
+        if now != want:
+            result[provider] = (want - now, now - want)
+    return result

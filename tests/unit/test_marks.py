@@ -142,3 +142,25 @@ def test_bad_near_fraction_is_one_clear_error(value):
 def test_bad_window_is_one_clear_error(k, n):
     with pytest.raises(exceptions.ConfigError, match='hot history'):
         marks.ResourceHistory(k, n)
+
+
+def test_changes_add_remove_and_leave_the_rest():
+    current = {'p1': {CPU}, 'p2': {NEAR}, 'p3': {MEM}, 'gone': {CPU, NEAR}}
+    desired = {'p1': {CPU}, 'p2': {CPU, MEM}, 'p3': frozenset(),
+               'p4': {NEAR}, 'p5': frozenset()}
+    assert marks.changes(current, desired) == {
+        'p2': ({CPU, MEM}, {NEAR}),
+        'p3': (frozenset(), {MEM}),
+        'p4': ({NEAR}, frozenset()),
+        'gone': (frozenset(), {CPU, NEAR})}
+
+
+def test_changes_never_name_a_trait_the_agent_does_not_own():
+    current = {'p1': {CPU, 'COMPUTE_STATUS_DISABLED', 'CUSTOM_MINE'}}
+    desired = {'p1': {'HW_CPU_X86_AVX2'}}
+    assert marks.changes(current, desired) == {
+        'p1': (frozenset(), {CPU})}
+
+
+def test_no_change_when_placement_already_says_so():
+    assert marks.changes({'p1': {CPU}}, {'p1': {CPU}, 'p2': set()}) == {}
