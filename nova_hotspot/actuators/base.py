@@ -14,19 +14,23 @@ LOG = logging.getLogger(__name__)
 class Actuator(abc.ABC):
     """Carries out a plan that ``validate_plan`` accepted.
 
+    ``Actuator(limits=None, clock=time.time)``: its ``limits.Limits``
+    (defaults when None) and the clock it stamps outcomes and cooldowns
+    with.
+
     ``execute(cloud, collection, plan, cooldowns, stop)`` returns one
-    ``Outcome`` per planned migration, in plan order. ``stop`` is a
-    threading.Event: once set, no new migration starts; those in flight
-    are followed to their end or timeout.
+    ``Outcome`` per planned migration, in plan order. ``collection``: the
+    ``collect.build.Collection`` the plan was made on (its cluster gives
+    each server's group and load); ``cooldowns``: ``limits.Cooldowns``.
+    ``stop`` is a threading.Event: once set, no new migration starts;
+    those in flight are followed to their end or timeout.
     """
 
     name = None
 
-    def __init__(self, settings=None, clock=time.time):
-        self.settings = settings
+    def __init__(self, limits=None, clock=time.time):
         self.clock = clock
-        self.limits = (limits_mod.Limits.from_settings(settings)
-                       if settings is not None else limits_mod.Limits())
+        self.limits = limits if limits is not None else limits_mod.Limits()
 
     @abc.abstractmethod
     def run_one(self, cloud, collection, migration, gate):
@@ -38,8 +42,7 @@ class Actuator(abc.ABC):
         pending = []
         now = self.clock()
         for index, migration in enumerate(plan.migrations):
-            left = cooldowns.remaining(migration.server, now,
-                                       limits.cooldown)
+            left = cooldowns.remaining(migration.server, now)
             if left > 0:
                 outcomes[index] = limits_mod.Outcome(
                     migration.server, migration.source, migration.target,
@@ -51,13 +54,12 @@ class Actuator(abc.ABC):
                                f'per cycle reached')
             else:
                 pending.append((index, migration))
-        groups = {sid: rec.group
-                  for sid, rec in collection.servers.items()}
+        groups = {s.id: s.group for s in collection.cluster.servers}
         gate = limits_mod.Gate(limits, groups)
         # Migrations Nova runs already (e.g. started by a killed agent)
         # count against the limits and block their groups until they end.
         for server_id, host in sorted(
-                getattr(collection, 'migrating', {}).items()):
+                collection.migrating.items()):
             if server_id not in gate.in_flight:
                 gate.start(plan_mod.Migration(server_id, host or '?', '?',
                                               'in flight in Nova'))

@@ -1,14 +1,17 @@
 """The actuators' safety rules, as pure logic.
 
-- ``Cooldowns``: after any migration attempt (completed, refused, failed,
-  timed out) a server is not tried again for ``cooldown`` seconds.
+- ``Cooldowns``: the one place of the cooldown rule: after any migration
+  attempt (completed, refused, failed, timed out) a server is not tried
+  again for ``seconds``. The collector pins those servers (so no plan
+  moves them) and the actuator skips them, both by asking it.
 - ``Gate``: which planned migrations may start now, given those in
   flight: at most ``max_concurrent`` at once, at most ``max_per_host`` off
   one source host, and never two of one server group at the same time
   (Nova does not re-check anti-affinity between parallel live migrations:
   Launchpad bug 1821755).
-- ``recheck``: just before a move, the move is checked again against
-  fresh state read from the cloud.
+
+The fresh re-check before each move is ``actuators.recheck``: the one
+validator on a small fresh cluster.
 """
 
 import dataclasses
@@ -20,7 +23,6 @@ class Limits:
     max_concurrent: int = 1
     max_per_host: int = 1
     max_per_cycle: int = 5
-    cooldown: float = 1800.0
     migration_timeout: float = 600.0
     poll_interval: float = 2.0
 
@@ -29,7 +31,6 @@ class Limits:
         return cls(max_concurrent=settings.max_concurrent_migrations,
                    max_per_host=settings.max_migrations_per_host,
                    max_per_cycle=settings.max_migrations_per_cycle,
-                   cooldown=settings.cooldown,
                    migration_timeout=settings.migration_timeout,
                    poll_interval=settings.migration_poll_interval)
 
@@ -59,9 +60,12 @@ class Outcome:
 
 
 class Cooldowns:
-    """server id -> (time of last attempt, its outcome); thread-safe."""
+    """server id -> (time of last attempt, its outcome); thread-safe.
+    ``seconds``: how long a server waits after an attempt (the agent sets
+    it from ``[hotspot] cooldown``, again on SIGHUP)."""
 
-    def __init__(self):
+    def __init__(self, seconds=1800.0):
+        self.seconds = seconds
         self._lock = threading.Lock()
         self._last = {}
 
@@ -69,21 +73,21 @@ class Cooldowns:
         with self._lock:
             self._last[server_id] = (now, result)
 
-    def remaining(self, server_id, now, cooldown):
+    def remaining(self, server_id, now):
         """Seconds until ``server_id`` may be tried again (0 if it may)."""
         with self._lock:
             last = self._last.get(server_id)
         if last is None:
             return 0.0
-        return max(0.0, last[0] + cooldown - now)
+        return max(0.0, last[0] + self.seconds - now)
 
-    def pins(self, now, cooldown):
+    def pins(self, now):
         """{server id: reason} of every server still cooling down."""
         with self._lock:
             items = list(self._last.items())
         pins = {}
         for server_id, (when, result) in items:
-            left = when + cooldown - now
+            left = when + self.seconds - now
             if left > 0:
                 pins[server_id] = (f'cooldown: last attempt {result}, '
                                    f'{left:.0f}s left')
@@ -134,57 +138,3 @@ class Gate:
 
     def finish(self, migration):
         self.in_flight.pop(migration.server, None)
-
-
-def recheck(migration, server, target, target_servers, usage_of,
-            group_members, incoming=()):
-    """Check one move against fresh state, just before it is made.
-
-    ``server``: fresh plain data of the server (dict with host, status,
-    task_state, locked); ``target``: the collector's HostRecord of the
-    target; ``target_servers``: fresh plain data of the servers now on the
-    target; ``usage_of(server dict)`` -> (cpu, mem); ``group_members``:
-    fresh member ids of the server's business (empty if none);
-    ``incoming``: (cpu, mem) of other migrations in flight to the target
-    (their servers are still on their sources). Returns why
-    the move may no longer be made, or None.
-    """
-    if server is None:
-        return 'server is gone'
-    if server.get('host') != migration.source:
-        return (f'server is now on {server.get("host")!r}, not on '
-                f'{migration.source!r}')
-    if server.get('status') != 'ACTIVE' or server.get('task_state'):
-        return (f'server is {server.get("status")}'
-                + (f'/{server["task_state"]}' if server.get('task_state')
-                   else ''))
-    if server.get('locked'):
-        return 'server is locked'
-    if target is None or not target.target:
-        why = target.why_not_target if target else 'unknown'
-        return f'target {migration.target} may not receive: {why}'
-    members = set(group_members) - {migration.server}
-    for other in target_servers:
-        if other['id'] in members:
-            return (f'target {migration.target} now holds {other["id"]}, a '
-                    f'member of the same group')
-    cpu, mem = usage_of(server)
-    for other in target_servers:
-        if other['id'] == migration.server:
-            continue
-        o_cpu, o_mem = usage_of(other)
-        cpu += o_cpu
-        mem += o_mem
-    for o_cpu, o_mem in incoming:
-        cpu += o_cpu
-        mem += o_mem
-    over = []
-    if cpu > target.cpu_threshold * target.vcpus:
-        over.append(f'CPU {cpu:g} > {target.cpu_threshold * target.vcpus:g}')
-    if mem > target.mem_threshold * target.memory_mb:
-        over.append(f'memory {mem:g} > '
-                    f'{target.mem_threshold * target.memory_mb:g} MB')
-    if over:
-        return (f'target {migration.target} would be pushed over its '
-                f'threshold: {", ".join(over)}')
-    return None

@@ -15,9 +15,10 @@ from nova_hotspot import metrics as metrics_mod
 from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
-from nova_hotspot.agent import collector
 from nova_hotspot.agent import coordination
 from nova_hotspot.cloud import Cloud
+from nova_hotspot.collect import build as collect_build
+from nova_hotspot.collect import fetch as collect_fetch
 from nova_hotspot.conf import hotspot as hotspot_conf
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
@@ -33,7 +34,7 @@ IMMUTABLE = ('interval', 'compute_api_version', 'region_name', 'interface',
 @dataclasses.dataclass
 class CycleReport:
     number: int
-    collection: collector.Collection | None = None
+    collection: collect_build.Collection | None = None
     hotspots: list = dataclasses.field(default_factory=list)
     plan: object = None
     violations: list = dataclasses.field(default_factory=list)
@@ -73,6 +74,18 @@ def load_strategy(settings):
             f'[{hotspot_conf.GROUP_NAME}] strategy_options: {exc}') from None
 
 
+def usage_options(conf, settings):
+    """The typed options of the configured usage source (None: it takes
+    none)."""
+    if settings.usage_source == 'diagnostics':
+        from nova_hotspot.usage import diagnostics
+        return diagnostics.DiagnosticsOptions(
+            sample_seconds=settings.diagnostics_sample_seconds)
+    # Hook for the prometheus source: its options come from
+    # conf/prometheus.py (load(conf) -> PrometheusOptions) once it exists.
+    return None
+
+
 class Agent:
     def __init__(self, conf, cloud=None, clock=time.time, leader=None):
         self.conf = conf
@@ -84,7 +97,7 @@ class Agent:
         self.cloud = cloud if cloud is not None else Cloud.from_conf(
             conf, self.settings)
         self.clock = clock
-        self.cooldowns = limits_mod.Cooldowns()
+        self.cooldowns = limits_mod.Cooldowns(self.settings.cooldown)
         self.stop = threading.Event()
         self.cycles = 0
         self.rejected_plans = 0
@@ -105,10 +118,12 @@ class Agent:
 
         strategy = load_strategy(settings)
         usage = load('usage_source', plugins.USAGE_SOURCES,
-                     settings.usage_source, settings=settings)
+                     settings.usage_source,
+                     options=usage_options(self.conf, settings))
         actuator_name = 'log' if settings.dry_run else settings.actuator
         actuator = load('actuator', plugins.ACTUATORS, actuator_name,
-                        settings=settings, clock=self.clock)
+                        limits=limits_mod.Limits.from_settings(settings),
+                        clock=self.clock)
         self.strategy, self.usage, self.actuator = strategy, usage, actuator
 
     def reload(self):
@@ -134,6 +149,7 @@ class Agent:
                       exc)
             return False
         self.settings = settings
+        self.cooldowns.seconds = settings.cooldown
         LOG.info('options reloaded: enabled=%s strategy=%s usage_source=%s '
                  'actuator=%s dry_run=%s', settings.enabled,
                  settings.strategy, settings.usage_source,
@@ -166,9 +182,10 @@ class Agent:
         if not self.leader.is_leader():
             LOG.info('cycle %d: standing by (not the leader)', report.number)
             return
-        pins = self.cooldowns.pins(self.clock(), settings.cooldown)
-        collection = collector.collect(self.cloud, settings, self.usage,
-                                       pins)
+        pins = self.cooldowns.pins(self.clock())
+        collection = collect_fetch.collect(
+            self.cloud, collect_build.Options.from_settings(settings),
+            self.usage, pins)
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '

@@ -8,14 +8,16 @@ from oslo_config import cfg
 from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
-from nova_hotspot.agent import collector
+from nova_hotspot.agent import cycle
 from nova_hotspot.cloud import Cloud
+from nova_hotspot.collect import build as collect_build
+from nova_hotspot.collect import fetch as collect_fetch
 from nova_hotspot.conf import hotspot
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
             mem_threshold=None):
-    """A ``collector.Collection`` of a live cloud.
+    """A ``collect.build.Collection`` of a live cloud.
 
     ``cloud_name``: a clouds.yaml entry (admin rights); otherwise the
     keystoneauth options of ``[hotspot]`` in ``config_files`` are used.
@@ -43,5 +45,6 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     else:
         cloud = Cloud.from_conf(conf, settings)
     usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
-                         settings=settings)
-    return collector.collect(cloud, settings, usage)
+                         options=cycle.usage_options(conf, settings))
+    return collect_fetch.collect(
+        cloud, collect_build.Options.from_settings(settings), usage)

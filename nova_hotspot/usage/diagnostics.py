@@ -11,19 +11,26 @@ unreadable, keeps its flavor as usage (reported as a problem when it was
 ACTIVE): a conservative choice, never a guess of zero.
 """
 
+import dataclasses
 import time
 
 from nova_hotspot import exceptions
-from nova_hotspot.agent import roles
-from nova_hotspot.cloud import errors
+from nova_hotspot.core.problems import Problem
 from nova_hotspot.usage import base
 
 
+@dataclasses.dataclass(frozen=True)
+class DiagnosticsOptions:
+    #: seconds between the two polls ([hotspot] diagnostics_sample_seconds)
+    sample_seconds: float = 5.0
+
+
 def cpu_time_ns(diagnostics):
-    """Summed CPU time (ns) of a diagnostics dict, or None if unknown."""
-    details = diagnostics.get('cpu_details') or []
-    times = [d.get('time') for d in details if isinstance(d, dict)]
-    if not times or any(not isinstance(t, (int, float)) for t in times):
+    """Summed CPU time (ns) of a ``cloud.records.Diagnostics``, or None if
+    unknown."""
+    times = diagnostics.cpu_times
+    if not times or any(not isinstance(t, (int, float)) or
+                        isinstance(t, bool) for t in times):
         return None
     return float(sum(times))
 
@@ -39,7 +46,7 @@ def busy_vcpus(first_ns, second_ns, wall_seconds):
 
 
 def memory_used(diagnostics):
-    used = (diagnostics.get('memory_details') or {}).get('used')
+    used = diagnostics.memory_used
     if isinstance(used, (int, float)) and not isinstance(used, bool) \
             and used >= 0:
         return float(used)
@@ -49,10 +56,9 @@ def memory_used(diagnostics):
 class DiagnosticsUsage(base.UsageSource):
     name = 'diagnostics'
 
-    def __init__(self, settings=None, sleep=time.sleep):
-        super().__init__(settings)
-        self.sample_seconds = (settings.diagnostics_sample_seconds
-                               if settings is not None else 5.0)
+    def __init__(self, options=None, sleep=time.sleep):
+        super().__init__(options or DiagnosticsOptions())
+        self.sample_seconds = self.options.sample_seconds
         self._sleep = sleep
 
     def _poll(self, cloud, ids):
@@ -61,18 +67,15 @@ class DiagnosticsUsage(base.UsageSource):
         problems = []
         for server_id in ids:
             try:
-                with errors(f'diagnostics of server {server_id}'):
-                    diag = cloud.conn.compute.get_server_diagnostics(
-                        server_id)
-                    samples[server_id] = diag.to_dict()
+                samples[server_id] = cloud.servers.diagnostics(server_id)
             except exceptions.CloudError as exc:
-                problems.append(roles.Problem(
+                problems.append(Problem(
                     'no-diagnostics', f'{exc}; flavor used', server_id))
             stamp[server_id] = time.monotonic()
         return samples, stamp, problems
 
-    def usage(self, cloud, records):
-        active = [r.id for r in records if r.movable_status]
+    def usage(self, cloud, servers):
+        active = [s.id for s in servers if s.movable_status]
         first, t0, problems = self._poll(cloud, active)
         self._sleep(self.sample_seconds)
         second, t1, more = self._poll(cloud, [i for i in active
@@ -85,9 +88,9 @@ class DiagnosticsUsage(base.UsageSource):
                              t1[server_id] - t0[server_id])
             mem = memory_used(second[server_id])
             if cpu is None or mem is None:
-                problems.append(roles.Problem(
+                problems.append(Problem(
                     'bad-diagnostics', 'no usable cpu_details time or '
                     'memory_details used; flavor used', server_id))
                 continue
-            result[server_id] = (cpu, mem)
-        return result, problems
+            result[server_id] = base.ServerUsage(cpu=cpu, mem_mb=mem)
+        return base.UsageReport(result, problems)

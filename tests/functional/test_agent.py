@@ -150,7 +150,7 @@ def test_refused_migration_recorded_not_retried_within_cooldown(
 
     again = agent.run_once()
     assert again.hotspots and again.outcomes == []
-    assert again.collection.servers[master.id].pinned_by[0].startswith(
+    assert again.collection.pins[master.id][0].startswith(
         'cooldown: last attempt refused')
     assert len(live_migrations(admin_conn, master)) == 1
 

@@ -267,7 +267,7 @@ def test_failed_migration_reported_not_retried_others_go_on(
     again = agent.run_once()
     assert [h.host for h in again.hotspots] == [c1]
     assert again.outcomes == []
-    assert again.collection.servers[m1.id].pinned_by[0].startswith(
+    assert again.collection.pins[m1.id][0].startswith(
         f'cooldown: last attempt {outcomes[m1.id].result}')
     assert len(migrations_of(admin_conn, m1)) == 1
     assert_whole(admin_conn, [m1, m3, *s1, *s3, *loads],

@@ -9,7 +9,10 @@ import pytest
 from nova_hotspot.actuators import base
 from nova_hotspot.actuators import limits
 from nova_hotspot.actuators import log as log_actuator
-from nova_hotspot.agent import collector
+from nova_hotspot.actuators import recheck
+from nova_hotspot.cloud import records
+from nova_hotspot.collect import build
+from nova_hotspot.core import model
 from nova_hotspot.core import plan as plan_mod
 
 
@@ -48,37 +51,51 @@ def test_gate_never_two_of_one_group():
 # --- Cooldowns ------------------------------------------------------------
 
 def test_cooldowns():
-    cd = limits.Cooldowns()
+    cd = limits.Cooldowns(60)
     cd.record('a', now=100.0, result='refused')
-    assert cd.remaining('a', 150.0, 60) == pytest.approx(10.0)
-    assert cd.remaining('a', 160.0, 60) == 0.0
-    assert cd.remaining('b', 150.0, 60) == 0.0
-    pins = cd.pins(150.0, 60)
+    assert cd.remaining('a', 150.0) == pytest.approx(10.0)
+    assert cd.remaining('a', 160.0) == 0.0
+    assert cd.remaining('b', 150.0) == 0.0
+    pins = cd.pins(150.0)
     assert list(pins) == ['a'] and 'refused' in pins['a']
-    assert cd.pins(161.0, 60) == {}
+    assert cd.pins(161.0) == {}
 
 
-# --- recheck --------------------------------------------------------------
+# --- recheck: the validator on a fresh cluster -----------------------------
 
-TARGET = collector.HostRecord('t', 'rp', 'up', 'enabled', vcpus=100,
-                              memory_mb=1000, cpu_threshold=0.8,
-                              mem_threshold=0.8, target=True)
+def host(name, target=True, state='up', why=None):
+    return (model.Host(name, vcpus=100, memory_mb=1000, cpu_threshold=0.8,
+                       mem_threshold=0.8, enabled=target),
+            build.HostFacts(name, 'rp', state, 'enabled', target,
+                            why_not_target=why))
+
+
+def collection(target=None, known=()):
+    """Source 's' and target 't' (CPU limit 80, memory limit 800); the
+    moving server 'a' (group 'g') and ``known`` core servers."""
+    hosts = [host('s'), target or host('t')]
+    servers = [model.Server('a', 's', 10, 100, 10, 100, 100, group='g'),
+               *known]
+    return build.Collection(
+        cluster=model.Cluster([h for h, _ in hosts], servers),
+        hosts={f.name: f for _, f in hosts},
+        pins={s.id: () for s in servers}, problems=[])
 
 
 def fresh(sid, host='s', status='ACTIVE', task_state=None, cpu=10,
           ram=100, locked=False):
-    return {'id': sid, 'host': host, 'status': status,
-            'task_state': task_state, 'locked': locked,
-            'flavor': {'vcpus': cpu, 'ram': ram}}
+    return records.Server(id=sid, host=host, status=status,
+                          task_state=task_state, locked=locked,
+                          flavor=records.Flavor(vcpus=cpu, ram=ram))
 
 
-def flavor_usage(server):
-    return server['flavor']['vcpus'], server['flavor']['ram']
+UP = [records.ComputeService('t', 'up', 'enabled')]
 
 
-def check(server, target=TARGET, on_target=(), members=(), incoming=()):
-    return limits.recheck(mig('a', 's'), server, target, list(on_target),
-                          flavor_usage, members, incoming)
+def check(server, target=None, on_target=(), members=(), incoming=(),
+          services=UP, known=()):
+    return recheck.recheck(collection(target, known), mig('a', 's'), server,
+                           list(on_target), members, services, incoming)
 
 
 def test_recheck_passes_on_unchanged_state():
@@ -93,13 +110,16 @@ def test_recheck_passes_on_unchanged_state():
     ({'server': fresh('a', locked=True)}, 'locked'),
     ({'on_target': [fresh('b', 't', cpu=71)]}, 'CPU 81 > 80'),
     ({'on_target': [fresh('b', 't', ram=701)]}, 'memory'),
-    ({'incoming': [(71, 0)]}, 'CPU 81 > 80'),
+    ({'incoming': ['in'], 'known': [
+        model.Server('in', 's', 71, 0, 71, 0, 1)]}, 'CPU 81 > 80'),
     ({'on_target': [fresh('s1', 't')], 'members': ['a', 's1']},
      'member of the same group'),
-    ({'target': collector.HostRecord('t', 'rp', 'down', 'enabled', 1, 1, 1,
-                                     1, target=False,
-                                     why_not_target='hypervisor state down')},
+    ({'target': host('t', target=False, state='down',
+                     why='hypervisor state down')},
      'state down'),
+    ({'services': [records.ComputeService('t', 'up', 'disabled',
+                                          'maintenance')]},
+     'nova-compute is disabled now (maintenance)'),
 ])
 def test_recheck_refuses(kwargs, words):
     kwargs.setdefault('server', fresh('a'))
@@ -115,8 +135,7 @@ class Recorder(base.Actuator):
     name = 'recorder'
 
     def __init__(self, lims, results=None, seconds=0.05):
-        super().__init__()
-        self.limits = lims
+        super().__init__(lims)
         self.results = results or {}
         self.seconds = seconds
         self.spans = []
@@ -133,10 +152,14 @@ class Recorder(base.Actuator):
                                                'completed'))
 
 
-class FakeCollection:
-    def __init__(self, groups):
-        self.servers = {sid: type('R', (), {'group': g})()
-                        for sid, g in groups.items()}
+def collection_of(migrations, groups):
+    names = sorted({m.source for m in migrations} | {'t'})
+    return build.Collection(
+        cluster=model.Cluster(
+            [model.Host(h, 1, 1, 1, 1) for h in names],
+            [model.Server(m.server, m.source, 1, 1, 1, 1, 1,
+                          group=groups.get(m.server)) for m in migrations]),
+        hosts={}, pins={}, problems=[])
 
 
 def overlaps(spans):
@@ -147,7 +170,7 @@ def overlaps(spans):
 def run(actuator, migrations, groups=None, cooldowns=None, stop=None):
     plan = plan_mod.Plan('test', tuple(migrations))
     groups = groups or {m.server: None for m in migrations}
-    return actuator.execute(None, FakeCollection(groups), plan,
+    return actuator.execute(None, collection_of(migrations, groups), plan,
                             cooldowns or limits.Cooldowns(),
                             stop or threading.Event())
 
@@ -178,10 +201,10 @@ def test_execute_serialises_a_group_and_a_source_host():
 
 
 def test_execute_cap_cooldown_and_recorded_attempts():
-    cooldowns = limits.Cooldowns()
+    cooldowns = limits.Cooldowns(60)
     cooldowns.record('cold', time.time(), 'refused')
-    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=2,
-                                 cooldown=60), results={'a': 'refused'})
+    act = Recorder(limits.Limits(max_concurrent=1, max_per_cycle=2),
+                   results={'a': 'refused'})
     outcomes = run(act, [mig('cold', 'h0'), mig('a', 'h1'), mig('b', 'h2'),
                          mig('c', 'h3')], cooldowns=cooldowns)
     assert [(o.server, o.result) for o in outcomes] == [
@@ -190,9 +213,9 @@ def test_execute_cap_cooldown_and_recorded_attempts():
     assert 'cooldown' in outcomes[0].reason
     assert 'cap of 2' in outcomes[3].reason
     # attempts, successful or not, start a cooldown
-    assert cooldowns.remaining('a', time.time(), 60) > 0
-    assert cooldowns.remaining('b', time.time(), 60) > 0
-    assert cooldowns.remaining('c', time.time(), 60) == 0
+    assert cooldowns.remaining('a', time.time()) > 0
+    assert cooldowns.remaining('b', time.time()) > 0
+    assert cooldowns.remaining('c', time.time()) == 0
 
 
 def test_execute_stop_finishes_in_flight_starts_nothing_new():
@@ -210,4 +233,4 @@ def test_log_actuator_moves_nothing_and_starts_no_cooldown():
     act = log_actuator.LogActuator()
     outcomes = run(act, [mig('a', 'h1')], cooldowns=cooldowns)
     assert [o.result for o in outcomes] == ['dry-run']
-    assert cooldowns.pins(time.time(), 3600) == {}
+    assert cooldowns.pins(time.time()) == {}

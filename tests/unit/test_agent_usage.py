@@ -1,14 +1,13 @@
-"""Usage-source arithmetic on plain diagnostics data."""
+"""Usage-source arithmetic on diagnostics records."""
 
 import pytest
 
+from nova_hotspot.cloud.records import Diagnostics
 from nova_hotspot.usage import diagnostics
 
 
 def diag(*times, used=512):
-    return {'cpu_details': [{'id': i, 'time': t, 'utilisation': None}
-                            for i, t in enumerate(times)],
-            'memory_details': {'maximum': 2048, 'used': used}}
+    return Diagnostics(cpu_times=times, memory_used=used)
 
 
 def test_busy_vcpus_from_two_samples():
@@ -32,9 +31,8 @@ def test_unusable_samples(first, second, wall):
 
 
 def test_missing_fields():
-    assert diagnostics.cpu_time_ns({}) is None
-    assert diagnostics.cpu_time_ns({'cpu_details': [{'id': 0}]}) is None
-    assert diagnostics.memory_used({'memory_details': {}}) is None
+    assert diagnostics.cpu_time_ns(Diagnostics()) is None
+    assert diagnostics.cpu_time_ns(Diagnostics(cpu_times=(None,))) is None
+    assert diagnostics.memory_used(Diagnostics()) is None
     assert diagnostics.memory_used(diag(1, used=300)) == 300.0
-    assert diagnostics.memory_used({'memory_details': {'used': True}}) \
-        is None
+    assert diagnostics.memory_used(Diagnostics(memory_used=True)) is None

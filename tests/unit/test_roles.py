@@ -1,7 +1,7 @@
 """Roles mapping: plain data in, assignments and problems out."""
 
-from nova_hotspot.agent.roles import Group
-from nova_hotspot.agent.roles import assign_roles
+from nova_hotspot.cloud.records import ServerGroup as Group
+from nova_hotspot.collect.roles import assign_roles
 from nova_hotspot.core.model import Role
 
 AA = 'anti-affinity'

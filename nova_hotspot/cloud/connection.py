@@ -1,23 +1,23 @@
-"""The edge between nova-hotspot and a cloud: a connection built from
-oslo.config options (or clouds.yaml), an API call counter, and the
-translation of openstacksdk/keystoneauth errors into
-``exceptions.CloudError``.
+"""A connection to a cloud built from oslo.config options (or
+clouds.yaml), the counter of its API calls, and its gateways.
 
-Nothing past this module sees an openstacksdk or keystoneauth exception.
+Nothing past this package sees an openstacksdk or keystoneauth object or
+exception.
 """
 
 import collections
-import contextlib
 import threading
 import urllib.parse
 
 import keystoneauth1.exceptions as ks_exc
 import openstack
-import openstack.exceptions as sdk_exc
 import requests
 from keystoneauth1 import loading as ks_loading
 
 from nova_hotspot import exceptions
+from nova_hotspot.cloud import compute
+from nova_hotspot.cloud import placement
+from nova_hotspot.cloud.translate import errors
 from nova_hotspot.conf import hotspot as hotspot_conf
 
 
@@ -49,39 +49,26 @@ class ApiCounter:
             return collections.Counter(self._counts)
 
 
-def _describe(exc):
-    """One line for an SDK/keystoneauth error, with Nova's reason."""
-    if isinstance(exc, sdk_exc.HttpException):
-        details = exc.details or exc.message or str(exc)
-        status = exc.status_code
-        text = f'HTTP {status}: {details}' if status else str(details)
-    else:
-        text = f'{type(exc).__name__}: {exc}'
-    return ' '.join(str(text).split())
-
-
-@contextlib.contextmanager
-def errors(what):
-    """Translate library errors raised inside into CloudError(``what``)."""
-    try:
-        yield
-    except exceptions.NovaHotspotError:
-        raise
-    except (sdk_exc.SDKException, ks_exc.ClientException,
-            requests.RequestException) as exc:
-        err = exceptions.CloudError(f'{what}: {_describe(exc)}')
-        # openstacksdk says status_code, keystoneauth http_status
-        err.status_code = (getattr(exc, 'status_code', None)
-                           or getattr(exc, 'http_status', None))
-        raise err from exc
-
-
 class Cloud:
-    """An openstacksdk Connection and the counter of its API calls."""
+    """An openstacksdk Connection, the counter of its API calls and the
+    gateways the agent reads and writes through:
+
+    ``hypervisors``, ``inventories`` (Placement), ``servers`` (listing,
+    one server, servers on a host, live migration, diagnostics),
+    ``groups``, ``aggregates``, ``services`` (nova-compute),
+    ``migrations`` (a server's latest, a failure's reason).
+    """
 
     def __init__(self, conn, counter):
         self.conn = conn
         self.counter = counter
+        self.hypervisors = compute.Hypervisors(conn)
+        self.inventories = placement.Inventories(conn)
+        self.servers = compute.Servers(conn)
+        self.groups = compute.ServerGroups(conn)
+        self.aggregates = compute.Aggregates(conn)
+        self.services = compute.Services(conn)
+        self.migrations = compute.Migrations(conn)
 
     @classmethod
     def from_conf(cls, conf, settings):
@@ -140,15 +127,13 @@ class Cloud:
         group = hotspot_conf.GROUP_NAME
         checks = (
             ('listing hypervisors (policy os_compute_api:os-hypervisors:'
-             'list)', lambda: next(iter(self.conn.compute.hypervisors(
-                 limit=1)), None)),
-            ('reading Placement resource providers', lambda: next(iter(
-                self.conn.placement.resource_providers()), None)),
+             'list)', self.hypervisors.probe),
+            ('reading Placement resource providers',
+             self.inventories.probe),
         )
-        for what, call in checks:
+        for what, probe in checks:
             try:
-                with errors(what):
-                    call()
+                probe(what)
             except exceptions.CloudError as exc:
                 status = getattr(exc, 'status_code', None)
                 if status == 401:

@@ -1,5 +1,5 @@
-"""Bad input from the cloud (issue 5, item 6): collector.build on plain
-data the API could return. Each oddity is reported once, naming the ids
+"""Bad input from the cloud (issue 5, item 6): collect.build on records
+of what the API could return. Each oddity is reported once, naming the ids
 involved, and handled by the rule in doc/failure-behaviour.md; build never
 raises, and no plan moves a server, or targets a host, whose numbers are
 bad.
@@ -13,27 +13,30 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from nova_hotspot import plugins
-from nova_hotspot.agent import collector
-from nova_hotspot.agent.roles import Group
+from nova_hotspot.cloud import records
+from nova_hotspot.cloud.records import ServerGroup as Group
+from nova_hotspot.collect import build as collector
 from nova_hotspot.core import detect
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
-from tests.unit.test_agent_collector import hyp
-from tests.unit.test_agent_collector import inventory
-from tests.unit.test_agent_collector import server
-from tests.unit.test_agent_collector import settings
+from nova_hotspot.usage.base import ServerUsage
+from nova_hotspot.usage.base import UsageReport
+from tests.unit.test_collect_build import hyp
+from tests.unit.test_collect_build import inventory
+from tests.unit.test_collect_build import server
+from tests.unit.test_collect_build import settings
 
 SETTINGS = settings(capacity='physical')
 HOSTS = [hyp(n) for n in (1, 2, 3)]
 
 
-def flavor_usage(records):
-    return {r.id: (r.vcpus, r.ram) for r in records}, []
+def flavor_usage(servers):
+    return UsageReport()
 
 
 def raw(servers, groups=(), inventories=None, hypervisors=HOSTS):
     invs = inventories if inventories is not None else {
-        h['id']: inventory(ratio=1.0) for h in hypervisors}
+        h.id: inventory(ratio=1.0) for h in hypervisors}
     return collector.RawCloud(list(hypervisors), invs, list(servers),
                               list(groups), [])
 
@@ -137,7 +140,7 @@ def test_server_without_host_reported_unless_building_or_offloaded():
 
 def test_server_listed_twice_or_without_id():
     servers = [server('A', 'compute1', 10), server('A', 'compute2', 10),
-               {'name': 'anonymous', 'host': 'compute1'}]
+               records.Server(id=None, name='anonymous', host='compute1')]
     c = collector.build(raw(servers), SETTINGS, flavor_usage)
     assert [s.id for s in c.cluster.servers] == ['A']
     assert only(c, 'duplicate-server').server == 'A'
@@ -148,10 +151,11 @@ def test_server_listed_twice_or_without_id():
 
 def test_zero_missing_or_bad_inventory_leaves_the_host_out():
     bad = {'rp1': inventory(ratio=1.0), 'rp2': inventory(vcpu=0),
-           'rp3': {'VCPU': {'total': float('nan'), 'reserved': 0}}}
+           'rp3': {'VCPU': records.Inventory(total=float('nan'),
+                                             reserved=0)}}
     hyps = HOSTS + [hyp(4), hyp(5)]
-    bad['rp4'] = {'VCPU': {'total': 10, 'reserved': -5},
-                  'MEMORY_MB': {'total': 100}}
+    bad['rp4'] = {'VCPU': records.Inventory(total=10, reserved=-5),
+                  'MEMORY_MB': records.Inventory(total=100)}
     # rp5: none at all
     servers = [server('S2', 'compute2', 1), server('S4', 'compute4', 1)]
     c = collector.build(raw(servers, inventories=bad, hypervisors=hyps),
@@ -170,8 +174,9 @@ def test_zero_missing_or_bad_inventory_leaves_the_host_out():
 
 # --- usage values ------------------------------------------------------------
 
-BAD_USAGE = [(-1.0, 512.0), (float('nan'), 512.0), (1.0, float('inf')),
-             (None, 512.0), ('x', 1), (1.0,), 'garbage']
+BAD_USAGE = [ServerUsage(-1.0, 512.0), ServerUsage(float('nan'), 512.0),
+             ServerUsage(1.0, float('inf')), ServerUsage(None, 512.0),
+             ServerUsage('x', 1), (1.0,), 'garbage']
 
 
 def test_bad_usage_values_fall_back_to_the_flavor():
@@ -182,8 +187,8 @@ def test_bad_usage_values_fall_back_to_the_flavor():
 
     def usage(records):
         values = {f'U{i}': v for i, v in enumerate(BAD_USAGE)}
-        values['OK'] = (3.5, 300.0)
-        return values, []
+        values['OK'] = ServerUsage(3.5, 300.0)
+        return UsageReport(values)
 
     c = collector.build(raw(servers), SETTINGS, usage)
     reported = sorted(p.server for p in c.problems if p.kind == 'bad-usage')
@@ -225,46 +230,47 @@ def messy_clouds(draw):
     n_hosts = draw(st.integers(1, 4))
     hyps, invs = [], {}
     for n in range(1, n_hosts + 1):
-        hyps.append({'id': f'rp{n}',
-                     'hypervisor_hostname': draw(st.sampled_from(
-                         [f'node{n}', None, ''])),
-                     'state': draw(st.sampled_from(['up', 'down', None])),
-                     'status': draw(st.sampled_from(['enabled',
-                                                     'disabled', None])),
-                     'service_host': draw(st.sampled_from(
-                         [f'compute{n}', f'compute{n}', None,
-                          'compute1']))})
+        hyps.append(records.Hypervisor(
+            id=f'rp{n}',
+            hypervisor_hostname=draw(st.sampled_from(
+                [f'node{n}', None, ''])),
+            state=draw(st.sampled_from(['up', 'down', None])),
+            status=draw(st.sampled_from(['enabled', 'disabled', None])),
+            service_host=draw(st.sampled_from(
+                [f'compute{n}', f'compute{n}', None, 'compute1']))))
         if draw(st.booleans()) or n == 1:
             invs[f'rp{n}'] = {
-                rc: {'total': draw(NUMBERISH), 'reserved': draw(NUMBERISH),
-                     'allocation_ratio': draw(NUMBERISH)}
+                rc: records.Inventory(total=draw(NUMBERISH),
+                                      reserved=draw(NUMBERISH),
+                                      allocation_ratio=draw(NUMBERISH))
                 for rc in ('VCPU', 'MEMORY_MB')}
     servers = []
     for i in range(draw(st.integers(0, 8))):
-        servers.append({
-            'id': draw(st.sampled_from([f's{i}', f's{i}', 's0', None])),
-            'name': draw(ODD),
-            'host': draw(st.sampled_from([f'compute{n}' for n in
-                                          range(1, 6)] + [None, 7])),
-            'status': draw(st.sampled_from(['ACTIVE', 'ERROR', 'BUILD',
-                                            'MIGRATING', None])),
-            'task_state': draw(st.sampled_from([None, 'migrating', 'x'])),
-            'locked': draw(ODD), 'project_id': draw(ODD),
-            'metadata': draw(st.sampled_from([
+        servers.append(records.Server(
+            id=draw(st.sampled_from([f's{i}', f's{i}', 's0', None])),
+            name=draw(ODD),
+            host=draw(st.sampled_from([f'compute{n}' for n in
+                                       range(1, 6)] + [None, 7])),
+            status=draw(st.sampled_from(['ACTIVE', 'ERROR', 'BUILD',
+                                         'MIGRATING', None])),
+            task_state=draw(st.sampled_from([None, 'migrating', 'x'])),
+            locked=draw(ODD), project_id=draw(ODD),
+            metadata=draw(st.sampled_from([
                 {}, {'hotspot_role': 'master'}, {'hotspot_role': 'slave'},
                 {'hotspot_role': 3}, None, 'x', {'hotspot_optout': 'yes'}])),
-            'created': draw(ODD),
-            'flavor': draw(st.sampled_from([None, 'x'])) if draw(
-                st.integers(0, 5)) == 0 else {
-                    'vcpus': draw(NUMBERISH), 'ram': draw(NUMBERISH),
-                    'disk': draw(NUMBERISH)}})
+            created=draw(ODD),
+            flavor=draw(st.sampled_from([None, 'x'])) if draw(
+                st.integers(0, 5)) == 0 else records.Flavor(
+                    vcpus=draw(NUMBERISH), ram=draw(NUMBERISH),
+                    disk=draw(NUMBERISH))))
     ids = [f's{i}' for i in range(len(servers))] + ['ghost']
     groups = [Group(f'g{k}', draw(st.sampled_from(
         ['anti-affinity', 'affinity', 'soft-anti-affinity', None])),
         tuple(draw(st.lists(st.sampled_from(ids), max_size=4))))
         for k in range(draw(st.integers(0, 3)))]
     usage = {sid: draw(st.sampled_from([
-        (1.0, 2.0), (-1, 2), (float('nan'), 1), None, (5,), 'x']))
+        ServerUsage(1.0, 2.0), ServerUsage(-1, 2),
+        ServerUsage(float('nan'), 1), None, (5,), 'x']))
         for sid in ids if draw(st.booleans())}
     return collector.RawCloud(hyps, invs, servers, groups, []), usage
 
@@ -280,7 +286,7 @@ def test_messy_cloud_never_crashes_and_never_moves_on_bad_numbers(
         cloud_and_usage, strategy):
     cloud, usage_values = cloud_and_usage
     c = collector.build(cloud, SETTINGS,
-                        lambda records: (usage_values, []))
+                        lambda servers: UsageReport(usage_values))
     cluster = c.cluster
     for h in cluster.hosts:
         assert sound(h.vcpus) and h.vcpus > 0
@@ -290,5 +296,5 @@ def test_messy_cloud_never_crashes_and_never_moves_on_bad_numbers(
     result = plugins.load_strategy(strategy).plan(cluster)
     assert validate.validate_plan(cluster, result) == []
     for m in result.migrations:
-        assert not c.servers[m.server].pinned_by
+        assert not c.pins[m.server]
         assert c.hosts[m.target].target

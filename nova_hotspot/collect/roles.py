@@ -28,19 +28,10 @@ agent logs them once per cycle, naming server and group):
 import dataclasses
 
 from nova_hotspot.core import model
+from nova_hotspot.core.problems import Problem
 
 BUSINESS_POLICIES = frozenset({'anti-affinity', 'soft-anti-affinity'})
 ROLE_VALUES = {'master': model.Role.MASTER, 'slave': model.Role.SLAVE}
-
-
-@dataclasses.dataclass(frozen=True)
-class Group:
-    """A server group as listed by Nova."""
-
-    id: str
-    policy: str
-    members: tuple = ()
-    name: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,27 +40,13 @@ class Assignment:
     role: model.Role | None
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    kind: str
-    message: str
-    server: str | None = None
-    group: str | None = None
-
-    def __str__(self):
-        where = []
-        if self.server:
-            where.append(f'server {self.server}')
-        if self.group:
-            where.append(f'group {self.group}')
-        return f'{self.kind}: {self.message} ({", ".join(where)})'
-
-
 def assign_roles(groups, server_metadata, role_key='hotspot_role'):
     """Map servers to (business, role).
 
-    ``groups``: iterable of ``Group``; ``server_metadata``: mapping of
-    every existing server id to its metadata dict. Returns
+    ``groups``: iterable of server groups (``.id``, ``.policy``,
+    ``.members``, e.g. ``cloud.records.ServerGroup``);
+    ``server_metadata``: mapping of every existing server id to its
+    metadata dict. Returns
     ``(assignments, problems)``: ``assignments`` maps every server id of
     ``server_metadata`` to an ``Assignment``; ``problems`` lists
     ``Problem`` in a stable order.

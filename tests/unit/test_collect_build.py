@@ -1,4 +1,4 @@
-"""collector.build: plain API data in, core snapshot out."""
+"""collect.build: typed cloud records in, core snapshot out."""
 
 import dataclasses
 
@@ -6,43 +6,49 @@ import pytest
 from oslo_config import cfg
 
 from nova_hotspot import conf as hotspot_conf
-from nova_hotspot.agent import collector
-from nova_hotspot.agent.roles import Group
+from nova_hotspot.cloud import records
+from nova_hotspot.cloud.records import ServerGroup
+from nova_hotspot.collect import build as collector
 from nova_hotspot.conf import hotspot
 from nova_hotspot.core import detect
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
 from nova_hotspot.strategies import paper
+from nova_hotspot.usage.base import ServerUsage
+from nova_hotspot.usage.base import UsageReport
 
 
 def settings(**overrides):
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
     conf([], project='nova-hotspot-test', default_config_files=[])
-    return dataclasses.replace(hotspot.load(conf), **overrides)
+    return collector.Options.from_settings(
+        dataclasses.replace(hotspot.load(conf), **overrides))
 
 
 def inventory(vcpu=1000, ram=800000, ratio=4.0, reserved_ram=512):
-    return {'VCPU': {'total': vcpu, 'reserved': 0,
-                     'allocation_ratio': ratio},
-            'MEMORY_MB': {'total': ram, 'reserved': reserved_ram,
-                          'allocation_ratio': 1.0}}
+    return {'VCPU': records.Inventory(total=vcpu, reserved=0,
+                                      allocation_ratio=ratio),
+            'MEMORY_MB': records.Inventory(total=ram, reserved=reserved_ram,
+                                           allocation_ratio=1.0)}
 
 
 def hyp(n, state='up', status='enabled'):
-    return {'id': f'rp{n}', 'hypervisor_hostname': f'node{n}',
-            'state': state, 'status': status, 'service_host': f'compute{n}'}
+    return records.Hypervisor(id=f'rp{n}', hypervisor_hostname=f'node{n}',
+                              state=state, status=status,
+                              service_host=f'compute{n}')
 
 
 def server(sid, host, vcpus, ram=1024, role=None, status='ACTIVE',
            task_state=None, created=None, **extra):
     meta = {'hotspot_role': role} if role else {}
     meta.update(extra.pop('metadata', {}))
-    return {'id': sid, 'name': sid, 'host': host, 'status': status,
-            'task_state': task_state, 'locked': extra.get('locked', False),
-            'project_id': extra.get('project_id', 'p1'), 'metadata': meta,
-            'created': created or f'2026-01-01T00:00:{len(sid):02d}',
-            'flavor': {'vcpus': vcpus, 'ram': ram, 'disk': 1}}
+    return records.Server(
+        id=sid, name=sid, host=host, status=status, task_state=task_state,
+        locked=extra.get('locked', False),
+        project_id=extra.get('project_id', 'p1'), metadata=meta,
+        created=created or f'2026-01-01T00:00:{len(sid):02d}',
+        flavor=records.Flavor(vcpus=vcpus, ram=ram, disk=1))
 
 
 # The paper's figure 2, x10 CPU on 1000-VCPU hosts.
@@ -57,16 +63,16 @@ def figure2_raw(hypervisors=None, inventories=None, aggregates=()):
     servers = [server(sid, f'compute{h}', cpu, role=role,
                       created=f'2026-01-01T00:00:{i:02d}')
                for i, (sid, h, cpu, role, _) in enumerate(FIGURE2)]
-    groups = [Group(g, 'anti-affinity',
+    groups = [ServerGroup(g, 'anti-affinity',
                     tuple(sid for sid, _, _, _, gg in FIGURE2 if gg == g))
               for g in ('b1', 'b2', 'b3')]
     hyps = hypervisors or [hyp(n) for n in (1, 2, 3, 4, 5)]
-    invs = inventories or {h['id']: inventory() for h in hyps}
+    invs = inventories or {h.id: inventory() for h in hyps}
     return collector.RawCloud(hyps, invs, servers, groups, list(aggregates))
 
 
-def placement_usage(records):
-    return {r.id: (r.vcpus, r.ram) for r in records}, []
+def placement_usage(servers):
+    return UsageReport()
 
 
 def test_figure2_maps_onto_the_core_and_paper_moves_m1_to_compute5():
@@ -96,11 +102,11 @@ def test_allocation_capacity_uses_the_ratio():
 
 
 def test_aggregate_overrides_lowest_wins_bad_value_reported():
-    aggs = [{'name': 'a', 'hosts': ['compute2'],
-             'metadata': {'hotspot_cpu_threshold': '0.5'}},
-            {'name': 'b', 'hosts': ['compute2', 'compute3'],
-             'metadata': {'hotspot_cpu_threshold': '0.7',
-                          'hotspot_mem_threshold': '2'}}]
+    aggs = [records.Aggregate(name='a', hosts=('compute2',),
+                              metadata={'hotspot_cpu_threshold': '0.5'}),
+            records.Aggregate(name='b', hosts=('compute2', 'compute3'),
+                              metadata={'hotspot_cpu_threshold': '0.7',
+                                        'hotspot_mem_threshold': '2'})]
     c = collector.build(figure2_raw(aggregates=aggs),
                         settings(capacity='physical'), placement_usage)
     assert c.cluster.host('compute2').cpu_threshold == 0.5
@@ -116,7 +122,7 @@ def test_aggregate_overrides_lowest_wins_bad_value_reported():
 def test_down_disabled_excluded_hosts_and_missing_inventory():
     hyps = [hyp(1), hyp(2, state='down'), hyp(3, status='disabled'),
             hyp(4), hyp(5)]
-    invs = {h['id']: inventory() for h in hyps}
+    invs = {h.id: inventory() for h in hyps}
     del invs['rp4']
     raw = figure2_raw(hypervisors=hyps, inventories=invs)
     c = collector.build(raw, settings(capacity='physical',
@@ -153,7 +159,7 @@ def test_server_states_and_pins():
              server('cool', 'compute1', 1)]
     raw = dataclasses.replace(
         raw, servers=raw.servers + extra,
-        groups=raw.groups + [Group('aff', 'affinity', ('M2',))])
+        groups=raw.groups + [ServerGroup('aff', 'affinity', ('M2',))])
     c = collector.build(
         raw, settings(capacity='physical',
                       excluded_projects=frozenset({'secret'})),
@@ -165,7 +171,7 @@ def test_server_states_and_pins():
     assert not cl.server('err').movable
     for sid in ('opt', 'lock', 'proj', 'cool', 'M2'):
         assert cl.server(sid).pinned, sid
-    assert c.servers['cool'].pinned_by == ('cooldown',)
+    assert c.pins['cool'] == ('cooldown',)
     assert not cl.server('M1').pinned
     # load counts whatever the status
     # (six more servers of 1 vCPU on compute1; 'nohost' is on none)
@@ -173,14 +179,15 @@ def test_server_states_and_pins():
 
 
 def test_usage_source_numbers_win_and_missing_ones_fall_back():
-    def half(records):
-        return {r.id: (r.vcpus / 2, 10.0) for r in records
-                if r.id != 'M1'}, []
+    def half(servers):
+        return UsageReport({s.id: ServerUsage(s.flavor.vcpus / 2, 10.0)
+                            for s in servers if s.id != 'M1'})
     c = collector.build(figure2_raw(), settings(capacity='physical'), half)
     assert c.cluster.server('S21').cpu == 100
     assert c.cluster.server('S21').mem == 10.0
     assert c.cluster.server('M1').cpu == 500
-    assert c.usage['M1'] == (500, 1024)
+    assert (c.cluster.server('M1').cpu, c.cluster.server('M1').mem) == (
+        500, 1024)
 
 
 @pytest.mark.parametrize('inv, mode, expected', [
@@ -192,4 +199,4 @@ def test_usage_source_numbers_win_and_missing_ones_fall_back():
      0.0),
 ])
 def test_capacity(inv, mode, expected):
-    assert collector.capacity(inv, mode) == expected
+    assert collector.capacity(records.Inventory(**inv), mode) == expected
