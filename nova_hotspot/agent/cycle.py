@@ -16,6 +16,7 @@ from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import coordination
+from nova_hotspot.agent import marks as marks_hook
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
@@ -106,6 +107,7 @@ class Agent:
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
         self._load_plugins(self.settings)
+        self.marks = marks_hook.Publisher(conf)
 
     def _load_plugins(self, settings):
         def load(option, namespace, name, **kwargs):
@@ -200,6 +202,7 @@ class Agent:
                      len(collection.migrating),
                      ', '.join(sorted(collection.migrating)))
         report.hotspots = detect.detect(cluster)
+        self.marks.publish(self.cloud, settings, collection, report.number)
         hot = [h.host for h in report.hotspots]
         self.history.record_hot(hot)
         if not report.hotspots:
