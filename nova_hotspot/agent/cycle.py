@@ -21,6 +21,7 @@ from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
 from nova_hotspot.conf import hotspot as hotspot_conf
+from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
 from nova_hotspot.core import validate
@@ -94,7 +95,7 @@ class Agent:
         # starts and stops it.
         self.leader = leader if leader is not None else \
             coordination.from_conf(conf)
-        self.settings = hotspot_conf.load(conf)
+        self.settings = settings_mod.load(conf)
         self.cloud = cloud if cloud is not None else Cloud.from_conf(
             conf, self.settings)
         self.clock = clock
@@ -134,7 +135,7 @@ class Agent:
         kept."""
         try:
             self.conf.mutate_config_files()
-            settings = hotspot_conf.load(self.conf)
+            settings = settings_mod.load(self.conf)
             for name in IMMUTABLE:
                 if getattr(settings, name) != getattr(self.settings, name):
                     LOG.warning('[hotspot] %s changed; it takes effect only '

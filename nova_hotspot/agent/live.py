@@ -12,7 +12,7 @@ from nova_hotspot.agent import cycle
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
-from nova_hotspot.conf import hotspot
+from nova_hotspot.conf import settings as settings_mod
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
@@ -32,7 +32,7 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
              default_config_files=list(config_files))
     except cfg.Error as exc:
         raise exceptions.ConfigError(' '.join(str(exc).split())) from None
-    settings = hotspot.load(conf)
+    settings = settings_mod.load(conf)
     overrides = {}
     if cpu_threshold is not None:
         overrides['cpu_threshold'] = cpu_threshold

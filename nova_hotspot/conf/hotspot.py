@@ -7,10 +7,9 @@ service: ``auth_type = password``, ``auth_url``, ``username``, ... or
 ``auth_section = <another group>`` to reuse credentials from elsewhere in
 nova.conf.
 
-Options marked mutable are re-read when the agent receives SIGHUP.
+Options marked mutable are re-read when the agent receives SIGHUP. The
+checked values the agent works with are ``conf.settings.Settings``.
 """
-
-import dataclasses
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
@@ -161,16 +160,23 @@ hotspot_opts = [
 MIN_COMPUTE_API_VERSION = (2, 53)
 
 
+def source_opts():
+    """Options of the usage sources, declared in their own modules and
+    registered in ``[hotspot]`` too."""
+    # Hook: + prometheus.OPTS once nova_hotspot/conf/prometheus.py exists.
+    return []
+
+
 def register_opts(conf):
     group = _group()
     conf.register_group(group)
-    conf.register_opts(hotspot_opts, group=group)
+    conf.register_opts(hotspot_opts + source_opts(), group=group)
     ks_loading.register_session_conf_options(conf, GROUP_NAME)
     ks_loading.register_auth_conf_options(conf, GROUP_NAME)
 
 
 def list_opts():
-    return [(hotspot_group, hotspot_opts + _ks_opts())]
+    return [(hotspot_group, hotspot_opts + source_opts() + _ks_opts())]
 
 
 def _ks_opts():
@@ -188,78 +194,6 @@ def _ks_opts():
     return unique
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    """The ``[hotspot]`` options as plain, checked values.
-
-    Built by ``load``; the agent builds a fresh one on SIGHUP.
-    """
-
-    enabled: bool
-    interval: int
-    strategy: str
-    strategy_options: tuple   # ((name, value), ...) in file order
-    usage_source: str
-    actuator: str
-    dry_run: bool
-    cpu_threshold: float
-    mem_threshold: float
-    cpu_threshold_metadata_key: str
-    mem_threshold_metadata_key: str
-    hot_samples_required: int
-    hot_samples_window: int
-    capacity: str
-    role_metadata_key: str
-    optout_metadata_key: str
-    max_concurrent_migrations: int
-    max_migrations_per_host: int
-    max_migrations_per_cycle: int
-    cooldown: int
-    migration_timeout: int
-    migration_poll_interval: float
-    diagnostics_sample_seconds: float
-    excluded_hosts: frozenset
-    excluded_projects: frozenset
-    compute_api_version: str
-    metrics_port: int
-    metrics_host: str
-    region_name: str | None
-    interface: str
-
-
-def load(conf):
-    """Read and check every ``[hotspot]`` option; return ``Settings``.
-
-    Any bad value raises ``exceptions.ConfigError`` with one line naming
-    the option, never an oslo.config traceback.
-    """
-    values = {}
-    for field in dataclasses.fields(Settings):
-        values[field.name] = _get(conf, field.name)
-    for name in ('cpu_threshold', 'mem_threshold'):
-        if not 0.0 < values[name] <= 1.0:
-            raise _bad(name, f'must be in (0, 1], got {values[name]!r}')
-    for name in ('strategy', 'usage_source', 'actuator', 'role_metadata_key',
-                 'optout_metadata_key', 'cpu_threshold_metadata_key',
-                 'mem_threshold_metadata_key'):
-        if not values[name] or not values[name].strip():
-            raise _bad(name, 'must not be empty')
-    if values['hot_samples_required'] > values['hot_samples_window']:
-        raise _bad('hot_samples_required',
-                   f"must not exceed hot_samples_window "
-                   f"({values['hot_samples_window']}), got "
-                   f"{values['hot_samples_required']}")
-    values['strategy_options'] = parse_strategy_options(
-        values['strategy_options'])
-    values['compute_api_version'] = _microversion(
-        values['compute_api_version'])
-    values['excluded_hosts'] = frozenset(
-        h.strip() for h in values['excluded_hosts'] if h.strip())
-    values['excluded_projects'] = frozenset(
-        p.strip() for p in values['excluded_projects'] if p.strip())
-    return Settings(**values)
-
-
 def parse_strategy_options(lines):
     """``name=value`` lines -> ((name, value), ...); a later line for the
     same name wins, as in the config file."""
@@ -274,29 +208,5 @@ def parse_strategy_options(lines):
     return tuple(options.items())
 
 
-def _get(conf, name):
-    try:
-        return conf[GROUP_NAME][name]
-    except cfg.ConfigFileValueError as exc:
-        # oslo's message names the file location; keep its last part,
-        # which says what is wrong with the value.
-        detail = str(exc).rsplit(' is not valid: ', 1)[-1]
-        raise _bad(name, f'invalid value: {detail}') from None
-    except cfg.Error as exc:
-        raise _bad(name, str(exc).strip()) from None
-
-
 def _bad(name, problem):
     return exceptions.ConfigError(f'[{GROUP_NAME}] {name}: {problem}')
-
-
-def _microversion(text):
-    try:
-        major, minor = (int(p) for p in text.strip().split('.'))
-    except (ValueError, AttributeError):
-        raise _bad('compute_api_version',
-                   f'must look like 2.88, got {text!r}') from None
-    if (major, minor) < MIN_COMPUTE_API_VERSION:
-        raise _bad('compute_api_version',
-                   f'must be at least 2.53, got {text!r}')
-    return f'{major}.{minor}'

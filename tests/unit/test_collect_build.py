@@ -9,7 +9,7 @@ from nova_hotspot import conf as hotspot_conf
 from nova_hotspot.cloud import records
 from nova_hotspot.cloud.records import ServerGroup
 from nova_hotspot.collect import build as collector
-from nova_hotspot.conf import hotspot
+from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
@@ -23,7 +23,7 @@ def settings(**overrides):
     hotspot_conf.register_opts(conf)
     conf([], project='nova-hotspot-test', default_config_files=[])
     return collector.Options.from_settings(
-        dataclasses.replace(hotspot.load(conf), **overrides))
+        dataclasses.replace(settings_mod.load(conf), **overrides))
 
 
 def inventory(vcpu=1000, ram=800000, ratio=4.0, reserved_ram=512):

@@ -11,6 +11,7 @@ from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
 from nova_hotspot.conf import hotspot
 from nova_hotspot.conf import opts
+from nova_hotspot.conf import settings as settings_mod
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
@@ -25,7 +26,7 @@ def make_conf(tmp_path, text):
 
 
 def test_defaults(tmp_path):
-    settings = hotspot.load(make_conf(tmp_path, '[hotspot]\n'))
+    settings = settings_mod.load(make_conf(tmp_path, '[hotspot]\n'))
     assert settings.enabled is False
     assert settings.strategy == 'paper'
     assert settings.usage_source == 'placement'
@@ -40,7 +41,7 @@ def test_values_from_file(tmp_path):
                      'cpu_threshold = 0.5\nexcluded_hosts = a, b,\n'
                      'compute_api_version = 2.60\nauth_type = password\n'
                      'auth_url = http://k:5000/v3\nusername = nova\n')
-    settings = hotspot.load(conf)
+    settings = settings_mod.load(conf)
     assert settings.enabled is True
     assert settings.cpu_threshold == 0.5
     assert settings.excluded_hosts == frozenset({'a', 'b'})
@@ -62,7 +63,7 @@ def test_values_from_file(tmp_path):
 def test_bad_value_names_the_option(tmp_path, line, option):
     conf = make_conf(tmp_path, f'[hotspot]\n{line}\n')
     with pytest.raises(exceptions.ConfigError) as err:
-        hotspot.load(conf)
+        settings_mod.load(conf)
     message = str(err.value)
     assert f'[hotspot] {option}:' in message
     assert '\n' not in message
@@ -103,7 +104,7 @@ def test_strategy_options_reach_the_strategy(tmp_path):
     conf = make_conf(tmp_path, '[hotspot]\nstrategy = cure\n'
                      'strategy_options = headroom=0.1\n'
                      'strategy_options = movable_roles=master,slave\n')
-    settings = hotspot.load(conf)
+    settings = settings_mod.load(conf)
     assert settings.strategy_options == (
         ('headroom', '0.1'), ('movable_roles', 'master,slave'))
     strategy = cycle.load_strategy(settings)
@@ -122,6 +123,6 @@ def test_bad_strategy_options_name_the_option(tmp_path, strategy, line,
     conf = make_conf(tmp_path, f'[hotspot]\nstrategy = {strategy}\n'
                      f'strategy_options = {line}\n')
     with pytest.raises(exceptions.ConfigError) as err:
-        cycle.load_strategy(hotspot.load(conf))
+        cycle.load_strategy(settings_mod.load(conf))
     assert str(err.value).startswith('[hotspot] strategy_options: ')
     assert fragment in str(err.value)
