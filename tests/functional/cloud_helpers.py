@@ -50,6 +50,12 @@ class CloudInfo:
     started_here: bool = False
     compute_hosts: list = dataclasses.field(default_factory=list)
     drivers: dict = dataclasses.field(default_factory=dict)
+    # host -> (VCPU, MEMORY_MB) of its fake hypervisor (minicloud only)
+    sizes: dict = dataclasses.field(default_factory=dict)
+    # minicloud: {'cpu': R, 'ram': R} of every compute
+    allocation_ratios: dict = dataclasses.field(default_factory=dict)
+    # minicloud: `minicloud status --json` when the session began
+    status: dict = dataclasses.field(default_factory=dict)
 
 
 def minicloud(*args, check=True, capture=False, timeout=3600):
@@ -75,6 +81,27 @@ def minicloud_status():
         return json.loads(result.stdout)
     except ValueError:
         return {'running': False}
+
+
+def write_load_file(path, servers):
+    """Write the minicloud load file atomically (temporary file + rename).
+
+    servers: {server uuid: {'cpu': busy vCPUs, 'mem_mb': MB in use,
+    'metrics': bool (optional)}}; a server left out uses nothing.
+    """
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump({'servers': servers}, f, indent=1)
+    os.replace(tmp, path)
+
+
+def read_load_file(path):
+    """The load file's servers ({} if it is missing or unreadable)."""
+    try:
+        with open(path) as f:
+            return dict(json.load(f).get('servers') or {})
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def connect(cloud, config_file=None):
@@ -113,6 +140,7 @@ class CloudHelpers:
         self._flavors = []
         self._sized = {}         # (vcpus, ram[, disk]) -> Flavor
         self._image_id = None
+        self._loaded = set()     # server ids this test put in the load file
         self.prefix = 'hotspot-test-%s' % uuid.uuid4().hex[:6]
 
     # -- names and lookups ------------------------------------------------
@@ -243,6 +271,35 @@ class CloudHelpers:
                 st == 'completed' for st in statuses) else None
         return wait_for('live migration to %s' % host, arrived, timeout)
 
+    # -- load (minicloud) -------------------------------------------------
+    def set_load(self, server, cpu=0.0, mem_mb=0.0, metrics=True):
+        """Make a server busy through the minicloud load file.
+
+        Only this server's entry changes (the file is shared); cleanup
+        removes the entries this test set.  Takes effect within 5 s.
+        """
+        path = self.info.status.get('load_file')
+        if not path:
+            raise CloudError('this cloud has no load file (minicloud only)')
+        server_id = getattr(server, 'id', server)
+        servers = read_load_file(path)
+        entry = {'cpu': cpu, 'mem_mb': mem_mb}
+        if not metrics:
+            entry['metrics'] = False
+        servers[server_id] = entry
+        self._loaded.add(server_id)
+        write_load_file(path, servers)
+
+    def _clear_load(self):
+        path = self.info.status.get('load_file')
+        if not self._loaded or not path:
+            return
+        servers = read_load_file(path)
+        for server_id in self._loaded:
+            servers.pop(server_id, None)
+        write_load_file(path, servers)
+        self._loaded = set()
+
     # -- cleanup ----------------------------------------------------------
     def track(self, server=None, group=None):
         """Have cleanup() delete a server or group made without helpers."""
@@ -258,6 +315,7 @@ class CloudHelpers:
         server named with this test's prefix: several test sessions may
         share one running minicloud, so never sweep everything.
         """
+        self._clear_load()
         doomed = [server_id for _conn, server_id in self._servers]
         groups = [group_id for _conn, group_id in self._groups]
         doomed += [s.id for s in self.conn.compute.servers(

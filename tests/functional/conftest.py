@@ -68,7 +68,13 @@ def cloud():
         config_file=status['clouds_yaml'], is_minicloud=True,
         started_here=started_here,
         compute_hosts=[c['host'] for c in status['computes']],
-        drivers={c['host']: c['driver'] for c in status['computes']})
+        drivers={c['host']: c['driver'] for c in status['computes']},
+        sizes={c['host']: (c.get('vcpus'), c.get('memory_mb'))
+               for c in status['computes']},
+        allocation_ratios={
+            'cpu': status.get('cpu_allocation_ratio') or 1.0,
+            'ram': status.get('ram_allocation_ratio') or 1.0},
+        status=status)
     try:
         yield info
     finally:
@@ -119,12 +125,21 @@ def helpers(admin_conn, cloud):
         test_helpers.cleanup()
 
 
+# Fake drivers of the size the agent and fault tests build on: nova's
+# fake.FakeDriver, or the minicloud's load driver at its default size.
+FAKE_DRIVER_1000 = ('fake.FakeDriver', 'load_driver.LoadFakeDriver')
+
+
 @pytest.fixture
 def computes(minicloud):
-    """Five fake.FakeDriver computes (1000 vCPUs each), as the agent and
-    fault tests build their hot hosts on."""
+    """Five computes of fake.FakeDriver's size (1000 vCPUs, 800000 MB each,
+    allocation ratios 1.0), as the agent and fault tests build their hot
+    hosts on."""
     hosts = list(minicloud.compute_hosts)
-    if len(hosts) < 5 or any(minicloud.drivers.get(h) != 'fake.FakeDriver'
-                             for h in hosts[:5]):
-        pytest.skip('needs five fake.FakeDriver computes')
+    if len(hosts) < 5 or any(
+            minicloud.drivers.get(h) not in FAKE_DRIVER_1000
+            or minicloud.sizes.get(h) != (1000, 800000) for h in hosts[:5]) \
+            or minicloud.allocation_ratios != {'cpu': 1.0, 'ram': 1.0}:
+        pytest.skip('needs five computes of fake.FakeDriver\'s size '
+                    '(1000 vCPUs, 800000 MB) at allocation ratio 1.0')
     return hosts[:5]

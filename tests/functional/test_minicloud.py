@@ -18,6 +18,7 @@ FAKE_SIZES = {
     'fake.MediumFakeDriver': (10, 8192),
     'fake.SmallFakeDriver': (2, 8192),
 }
+LOAD_DRIVER = 'load_driver.LoadFakeDriver'
 
 
 def providers_by_name(conn):
@@ -50,14 +51,20 @@ def test_minicloud_hosts_are_the_configured_fakes(admin_conn, minicloud):
 def test_placement_inventory_per_compute(admin_conn, minicloud):
     providers = providers_by_name(admin_conn)
     for host in minicloud.compute_hosts:
-        vcpus, ram = FAKE_SIZES[minicloud.drivers[host]]
+        driver = minicloud.drivers[host]
+        # The load driver's size is minicloud's --host-size (status --json).
+        vcpus, ram = (minicloud.sizes[host] if driver == LOAD_DRIVER
+                      else FAKE_SIZES[driver])
+        assert minicloud.sizes[host] == (vcpus, ram)
         inventory = {i.resource_class: i for i in
                      admin_conn.placement.resource_provider_inventories(
                          providers[host])}
         assert inventory['VCPU'].total == vcpus
-        assert inventory['VCPU'].allocation_ratio == 1.0
+        assert inventory['VCPU'].allocation_ratio == \
+            minicloud.allocation_ratios['cpu']
         assert inventory['MEMORY_MB'].total == ram
-        assert inventory['MEMORY_MB'].allocation_ratio == 1.0
+        assert inventory['MEMORY_MB'].allocation_ratio == \
+            minicloud.allocation_ratios['ram']
         assert inventory['MEMORY_MB'].reserved == 512
 
 

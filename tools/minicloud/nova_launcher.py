@@ -33,6 +33,11 @@ import threading
 import time
 import traceback
 
+# tools/minicloud, for its fake driver (load_driver.py) and loadfile.py.
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
 # The expensive part, done once for every child.  Each module applies nova's
 # (threading) concurrency setup at import, as its console script does.
 from nova.cmd import compute  # noqa: E402
@@ -52,8 +57,14 @@ def preload():
 
     from nova import objects
     objects.register_all()
+    # Nova imports compute_driver X.Y as nova.virt.X.Y: with this directory
+    # on nova.virt's package path, "compute_driver =
+    # load_driver.LoadFakeDriver" is tools/minicloud/load_driver.py.
+    import nova.virt
+    nova.virt.__path__.append(HERE)
     for module in ('nova.compute.manager', 'nova.conductor.manager',
                    'nova.scheduler.manager', 'nova.virt.fake',
+                   'nova.virt.load_driver',
                    'oslo_messaging._drivers.impl_rabbit'):
         importlib.import_module(module)
     for entry_point in metadata.entry_points(group='os_vif'):
