@@ -23,10 +23,10 @@ is hot: it damps ping-pong right after a cure, when the host's remaining
 servers are still busy).
 """
 
-import collections
 import dataclasses
 
 from nova_hotspot import exceptions
+from nova_hotspot.core import history
 from nova_hotspot.core import model
 
 CPU_TRAIT = 'CUSTOM_HOTSPOT_CPU'
@@ -75,42 +75,30 @@ def uses(cluster):
 
 class ResourceHistory:
     """The hot (host, resource) pairs of the last ``n`` samples: k of n
-    judged per resource, as the traits are."""
+    judged per resource, as the traits are (a HotHistory whose names are
+    the pairs)."""
 
     def __init__(self, k=1, n=1):
-        for option, value in (('k', k), ('n', n)):
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
-                raise exceptions.ConfigError(
-                    f'hot history: option {option} must be an integer >= 1,'
-                    f' got {value!r}')
-        if k > n:
-            raise exceptions.ConfigError(
-                f'hot history: option k ({k}) must not exceed n ({n})')
+        self._pairs = history.HotHistory(k, n)
         self.k, self.n = k, n
-        self._samples = collections.deque(maxlen=n)
 
     def __len__(self):
-        return len(self._samples)
+        return len(self._pairs)
 
     def record(self, hot):
         """Add a sample: ``hot`` maps host name -> the resources
         (model.Resource) it is over its limit in; hosts left out are
         cool."""
-        self._samples.append(frozenset(
-            (host, resource) for host, resources in hot.items()
-            for resource in resources))
+        self._pairs.record_hot((host, resource)
+                               for host, resources in hot.items()
+                               for resource in resources)
 
     def persistent(self):
         """host name -> frozenset of the resources hot in at least k of
         the samples held (hosts with none left out)."""
-        counts = collections.Counter()
-        for sample in self._samples:
-            counts.update(sample)
         result = {}
-        for (host, resource), count in counts.items():
-            if count >= self.k:
-                result.setdefault(host, set()).add(resource)
+        for host, resource in self._pairs.persistent():
+            result.setdefault(host, set()).add(resource)
         return {host: frozenset(r) for host, r in result.items()}
 
 

@@ -15,19 +15,11 @@ from nova_hotspot import exceptions
 from nova_hotspot.agent import marks as marks_hook
 from nova_hotspot.cloud import traits as traits_gateway
 from nova_hotspot.core import marks
-from tests.unit.cluster_builders import table_cluster
+from tests.unit.test_marks import COOL
+from tests.unit.test_marks import CPU_HOT as HOT
 
 CPU, MEM, NEAR = marks.CPU_TRAIT, marks.MEM_TRAIT, marks.NEAR_TRAIT
 NOVAS = frozenset({'COMPUTE_STATUS_DISABLED', 'HW_CPU_X86_AVX2'})
-
-HOT = table_cluster('''
-    h1 10/100 | a 6/10/1, b 5/10/1
-    h2 10/100 | c 1/10/1
-''')
-COOL = table_cluster('''
-    h1 10/100 | a 3/10/1, b 2/10/1
-    h2 10/100 | c 1/10/1
-''')
 
 
 class Placement(traits_gateway.Traits):
