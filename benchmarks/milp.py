@@ -26,8 +26,12 @@ optimal (minutes for 50 hosts), so ``solve`` decomposes it exactly:
    group rule kept, the bound is reached: that placement is optimal;
 3. otherwise ``full_milp`` decides.
 
-A hot host that cannot be cured even by moving every server that may move
-is left out (reported in ``left_hot``); the rest must be cured. The program
+With a ``source_margin`` m (strategy cure's option of the same name), a
+hot host must end at most (1 - m) x its limit on each resource it was hot
+on; a host that cannot get that far even by moving every server that may
+move must reach its limit only (cure does the same). A hot host that cannot
+be cured even by moving every server that may move is left out (reported
+in ``left_hot``); the rest must be cured. The program
 looks at the final placement only, so it is a lower bound for any plan of
 ordered moves; the plans of the strategies are replayed move by move.
 """
@@ -39,6 +43,7 @@ import numpy
 from scipy import optimize
 from scipy import sparse
 
+from nova_hotspot.core import load
 from nova_hotspot.core import model
 
 ROLES = {'master': model.Role.MASTER, 'slave': model.Role.SLAVE,
@@ -60,6 +65,13 @@ class Reference:
     method: str = ''
 
 
+def _state(cluster):
+    """The cluster's LoadState with every group's placement tracked."""
+    state = load.LoadState(cluster)
+    state.track_groups_of(range(len(cluster.hosts)))
+    return state
+
+
 def _allowed(server, roles):
     return server.movable and server.role in roles
 
@@ -69,36 +81,49 @@ def _rounding(limit):
 
 
 def solve(cluster, movable_roles=('master', 'slave', 'none'),
-          time_limit=60.0):
+          time_limit=60.0, source_margin=0.0):
     """The exact optimum (see the module docstring) as a Reference."""
     start = time.perf_counter()
     roles = {ROLES[r] for r in movable_roles}
-    state = model.LoadState(cluster)
+    state = _state(cluster)
     servers = cluster.servers
     chosen = []
     left_hot = []
+    # Per host, the CPU and memory use it must end at or under.
+    cpu_limit = list(state.cpu_limit)
+    mem_limit = list(state.mem_limit)
     for hi in range(len(cluster.hosts)):
         if not state.is_hot(hi):
             continue
-        need_cpu = state.cpu_used[hi] - state.cpu_limit[hi] \
-            + _rounding(state.cpu_limit[hi])
-        need_mem = state.mem_used[hi] - state.mem_limit[hi] \
-            + _rounding(state.mem_limit[hi])
         pool = [si for si in state.residents[hi]
                 if _allowed(servers[si], roles)]
-        picked = _cover(cluster, pool, need_cpu, need_mem)
-        if picked is None:
-            left_hot.append(hi)
+        for margin in dict.fromkeys((source_margin, 0.0)):
+            keep_cpu = state.cpu_limit[hi] * (
+                1.0 - margin if state.cpu_over(hi) else 1.0)
+            keep_mem = state.mem_limit[hi] * (
+                1.0 - margin if state.mem_over(hi) else 1.0)
+            picked = _cover(cluster, pool,
+                            state.cpu_used[hi] - keep_cpu
+                            + _rounding(state.cpu_limit[hi]),
+                            state.mem_used[hi] - keep_mem
+                            + _rounding(state.mem_limit[hi]))
+            if picked is not None:
+                chosen.extend(picked)
+                cpu_limit[hi], mem_limit[hi] = keep_cpu, keep_mem
+                break
         else:
-            chosen.extend(picked)
+            left_hot.append(hi)
     if not chosen and not left_hot:
         return Reference(True, 'nothing hot', 0.0, 0, (),
                          time.perf_counter() - start, method='none')
     left = tuple(cluster.hosts[hi].name for hi in left_hot)
-    placed = _place(cluster, state, chosen, set(left_hot), time_limit)
+    limits = (cpu_limit, mem_limit)
+    placed = _place(cluster, state, chosen, set(left_hot), time_limit,
+                    limits)
     if placed is not None:
         return _reference(cluster, placed, start, left, 'decomposed')
-    ref = full_milp(cluster, movable_roles, time_limit, set(left_hot))
+    ref = full_milp(cluster, movable_roles, time_limit, set(left_hot),
+                    limits=limits)
     return dataclasses.replace(ref, seconds=time.perf_counter() - start,
                                left_hot=left)
 
@@ -135,22 +160,23 @@ def _cover(cluster, pool, need_cpu, need_mem):
     return [si for si, x in zip(pool, result.x) if x > 0.5]
 
 
-def _place(cluster, state, chosen, frozen, time_limit):
+def _place(cluster, state, chosen, frozen, time_limit, limits):
     """Targets for the servers ``chosen`` to leave, every host under its
-    limits and groups apart; first-fit largest first, else a placement MILP.
-    None when there is none."""
+    ``limits`` (CPU and memory use per host) and groups apart; first-fit
+    largest first, else a placement MILP. None when there is none."""
     servers = cluster.servers
-    cpu_room = [state.cpu_limit[h] - state.cpu_used[h]
+    cpu_limit, mem_limit = limits
+    cpu_room = [cpu_limit[h] - state.cpu_used[h]
                 - _rounding(state.cpu_limit[h])
                 for h in range(len(cluster.hosts))]
-    mem_room = [state.mem_limit[h] - state.mem_used[h]
+    mem_room = [mem_limit[h] - state.mem_used[h]
                 - _rounding(state.mem_limit[h])
                 for h in range(len(cluster.hosts))]
     members = {}   # group -> Counter of hosts after the departures
     for group, counts in state.group_hosts.items():
         members[group] = dict(counts)
     for si in chosen:
-        s, origin = servers[si], state.location[si]
+        s, origin = servers[si], state.host_of(si)
         cpu_room[origin] += s.cpu
         mem_room[origin] += s.mem
         if s.group is not None:
@@ -162,7 +188,7 @@ def _place(cluster, state, chosen, frozen, time_limit):
     for si in order:
         s = servers[si]
         for hj, host in enumerate(cluster.hosts):
-            if (host.enabled and hj != state.location[si]
+            if (host.enabled and hj != state.host_of(si)
                     and hj not in frozen
                     and cpu_room[hj] >= s.cpu and mem_room[hj] >= s.mem
                     and (s.group is None or members[s.group].get(hj, 0)
@@ -174,12 +200,13 @@ def _place(cluster, state, chosen, frozen, time_limit):
                 pairs.append((si, hj))
                 break
         else:
-            return _place_milp(cluster, state, chosen, frozen, time_limit)
+            return _place_milp(cluster, chosen, frozen, time_limit, limits)
     return pairs
 
 
-def _place_milp(cluster, state, chosen, frozen, time_limit):
-    ref = full_milp(cluster, None, time_limit, frozen, only=chosen)
+def _place_milp(cluster, chosen, frozen, time_limit, limits):
+    ref = full_milp(cluster, None, time_limit, frozen, only=chosen,
+                    limits=limits)
     if not ref.optimal:
         return None
     index = {s.id: si for si, s in enumerate(cluster.servers)}
@@ -188,13 +215,16 @@ def _place_milp(cluster, state, chosen, frozen, time_limit):
 
 
 def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
-              time_limit=60.0, frozen=(), only=None, movers='hot'):
+              time_limit=60.0, frozen=(), only=None, movers='hot',
+              limits=None):
     """The whole program of the module docstring. ``frozen`` hosts keep
     their servers and take none; ``only`` (server positions) fixes which
-    servers move (each must move: a placement problem)."""
+    servers move (each must move: a placement problem); ``limits`` (CPU
+    and memory use per host) replace the hosts' limits as the use each must
+    end under (solve's source margin)."""
     start = time.perf_counter()
     roles = {ROLES[r] for r in movable_roles} if movable_roles else None
-    state = model.LoadState(cluster)
+    state = _state(cluster)
     hosts = cluster.hosts
     n_hosts = len(hosts)
     hot = {hi for hi in range(n_hosts) if state.is_hot(hi)}
@@ -204,7 +234,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
     pairs = []
     must_move = set(only) if only is not None else None
     for si, s in enumerate(cluster.servers):
-        origin = state.location[si]
+        origin = state.host_of(si)
         if must_move is not None:
             if si not in must_move:
                 continue
@@ -239,16 +269,18 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
         constraint([(c, 1.0) for c in cols_of],
                    1.0 if must_move is not None else 0.0, 1.0)
     # Capacity: use after = use before - what leaves + what arrives.
-    for resource, used, limit in (('cpu', state.cpu_used, state.cpu_limit),
-                                  ('mem', state.mem_used, state.mem_limit)):
+    cpu_limit, mem_limit = limits or (state.cpu_limit, state.mem_limit)
+    for resource, used, limit, keep in (
+            ('cpu', state.cpu_used, state.cpu_limit, cpu_limit),
+            ('mem', state.mem_used, state.mem_limit, mem_limit)):
         per_host = [[] for _ in range(n_hosts)]
-        for col, (si, _target) in enumerate(pairs):
+        for col, (si, target) in enumerate(pairs):
             use = getattr(cluster.servers[si], resource)
             if use:
-                per_host[hj].append((col, use))
-                per_host[state.location[si]].append((col, -use))
+                per_host[target].append((col, use))
+                per_host[state.host_of(si)].append((col, -use))
         for hi in range(n_hosts):
-            slack = limit[hi] - used[hi]
+            slack = keep[hi] - used[hi]
             if hi in frozen:
                 continue
             if per_host[hi] or slack < 0:
@@ -265,7 +297,7 @@ def full_milp(cluster, movable_roles=('master', 'slave', 'none'),
                     target = pairs[col][1]
                     if target == hi:
                         entries.append((col, 1.0))
-                    elif state.location[si] == hi:
+                    elif state.host_of(si) == hi:
                         entries.append((col, -1.0))
             now = counts.get(hi, 0)
             if entries:

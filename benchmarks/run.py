@@ -25,22 +25,21 @@ import time
 from benchmarks import generate
 from nova_hotspot import compare
 from nova_hotspot import plugins
-from nova_hotspot.core import model
+from nova_hotspot.core import load
+from nova_hotspot.core import options as strategy_options
 from nova_hotspot.core import snapshot
 
 
 def hot_after(cluster, plan):
     """Names of the hosts still hot once ``plan`` is carried out."""
-    state = model.LoadState(cluster)
-    for m in plan.migrations:
-        state.move(cluster.server_index(m.server),
-                   cluster.host_index(m.target))
-    return {h.name for hi, h in enumerate(cluster.hosts) if state.is_hot(hi)}
+    state = load.replay(cluster, plan)
+    return {cluster.hosts[hi].name for hi in state.hot_hosts()}
 
 
-def _strategies(names):
+def _strategies(names, options=()):
     names = names or plugins.names(plugins.STRATEGIES)
-    return [(n, plugins.load_strategy(n)) for n in names]
+    return [(n, plugins.load_strategy(n, **dict(options) if n == 'cure'
+                                      else {})) for n in names]
 
 
 def scale_run(hosts_list, seed, hot_fraction, servers_per_host, names,
@@ -68,9 +67,9 @@ def scale_run(hosts_list, seed, hot_fraction, servers_per_host, names,
 
 
 def quality_run(count, hosts_list, seed, hot_fraction, servers_per_host,
-                names, time_limit):
+                names, time_limit, options=()):
     from benchmarks import milp  # scipy: a benchmark-only dependency
-    strategies = _strategies(names)
+    strategies = _strategies(names, options)
     rows = {name: [] for name, _ in strategies}
     solved = 0
     milp_seconds = []
@@ -78,12 +77,20 @@ def quality_run(count, hosts_list, seed, hot_fraction, servers_per_host,
         hosts = hosts_list[k % len(hosts_list)]
         cluster = generate.generate(hosts, servers_per_host, hot_fraction,
                                     seed + k)
-        ref = milp.solve(cluster, time_limit=time_limit)
-        milp_seconds.append(ref.seconds)
-        if not ref.optimal:
+        refs = {}
+        for _name, strategy in strategies:
+            margin = getattr(strategy, 'source_margin', 0.0)
+            if margin not in refs:
+                refs[margin] = milp.solve(cluster, time_limit=time_limit,
+                                          source_margin=margin)
+                milp_seconds.append(refs[margin].seconds)
+        if not all(ref.optimal for ref in refs.values()):
             continue
         solved += 1
         for name, strategy in strategies:
+            # The reference takes the strategy's source margin, so that the
+            # ratio is to the optimum of the same goal.
+            ref = refs[getattr(strategy, 'source_margin', 0.0)]
             start = time.perf_counter()
             plan = strategy.plan(cluster)
             seconds = time.perf_counter() - start
@@ -148,11 +155,20 @@ def main(argv=None):
     parser.add_argument('--quality-hosts', type=int, nargs='+',
                         default=[20, 50, 100])
     parser.add_argument('--milp-time-limit', type=float, default=60.0)
+    parser.add_argument('--cure-option', action='append', default=[],
+                        metavar='NAME=VALUE',
+                        help='an option of strategy cure in the quality run, '
+                             'e.g. source_margin=0 (repeatable)')
     args = parser.parse_args(argv)
     if args.quality:
+        try:
+            options = [strategy_options.parse_assignment(o)
+                       for o in args.cure_option]
+        except ValueError as exc:
+            parser.error(f'--cure-option: {exc}')
         quality_run(args.quality, args.quality_hosts, args.seed,
                     args.hot_fraction, args.servers_per_host,
-                    args.strategies, args.milp_time_limit)
+                    args.strategies, args.milp_time_limit, options)
     else:
         scale_run(args.hosts, args.seed, args.hot_fraction,
                   args.servers_per_host, args.strategies, args.repeat)

@@ -13,6 +13,7 @@ from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plan_report
 from nova_hotspot import plugins
+from nova_hotspot.core import options
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
 
@@ -24,11 +25,11 @@ EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
 
 
 def _strategy_option(text):
-    name, sep, value = text.partition('=')
-    if not sep or not name.strip().isidentifier():
+    try:
+        return options.parse_assignment(text)
+    except ValueError:
         raise argparse.ArgumentTypeError(
-            f'expected NAME=VALUE, got {text!r}')
-    return name.strip(), value.strip()
+            f'expected NAME=VALUE, got {text!r}') from None
 
 
 def _threshold(text):

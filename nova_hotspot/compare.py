@@ -1,8 +1,8 @@
 """What-if: run several strategies on one snapshot and measure their plans.
 
 Used by ``nova-hotspot compare`` and by the benchmarks. Measuring a plan is
-pure (the plan is replayed on a ``LoadState``); only ``compare`` reads the
-clock, to report how long each strategy took to plan.
+pure (the plan is replayed with ``core.load.replay``); only ``compare``
+reads the clock, to report how long each strategy took to plan.
 """
 
 import dataclasses
@@ -11,7 +11,7 @@ import time
 
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
-from nova_hotspot.core import model
+from nova_hotspot.core import load
 from nova_hotspot.core import validate
 
 
@@ -21,7 +21,10 @@ class PlanMetrics:
 
     A *mis-migration* is a move that lowers no resource that is over its
     threshold on the source at the time of the move (e.g. moving a server
-    with no CPU use off a host that is hot only in CPU). Utilisation spread
+    with no CPU use off a host that is hot only in CPU). For a plan with a
+    ``source_margin`` m, a resource that was over its threshold on the
+    source before the plan counts as over until it is down to (1 - m) x
+    its limit. Utilisation spread
     is the population standard deviation of per-host use / capacity.
     """
 
@@ -62,43 +65,52 @@ def _spread(used, capacity):
 def measure(cluster, plan):
     """The PlanMetrics of ``plan`` on ``cluster``.
 
-    Moves that name unknown servers or hosts, or a server not on its stated
-    source, are skipped here (the validator reports them as violations).
+    Moves that cannot be replayed (unknown servers or hosts, a server moved
+    twice or not on its stated source; see ``load.replay``) are skipped
+    here (the validator reports them as violations).
     """
-    state = model.LoadState(cluster)
+    start = load.LoadState(cluster)
     vcpus = [h.vcpus for h in cluster.hosts]
     memory = [h.memory_mb for h in cluster.hosts]
-    n = len(cluster.hosts)
-    hot_before = {hi for hi in range(n) if state.is_hot(hi)}
-    cpu_before = _spread(state.cpu_used, vcpus)
-    mem_before = _spread(state.mem_used, memory)
-    breaks = mis = moves = 0
-    data = 0.0
-    for migration in plan.migrations:
-        si = cluster.server_index(migration.server)
-        source = cluster.host_index(migration.source)
-        target = cluster.host_index(migration.target)
-        if si is None or source is None or target is None \
-                or state.location[si] != source or source == target:
-            continue
-        server = cluster.servers[si]
-        lowers_hot = ((state.cpu_cap(source) < 0 and server.cpu > 0)
-                      or (state.mem_cap(source) < 0 and server.mem > 0))
+    hot_before = set(start.hot_hosts())
+    keep = 1.0 - plan.source_margin
+    # Per host, the levels above which a resource still needs lowering.
+    cpu_level = list(start.cpu_limit)
+    mem_level = list(start.mem_limit)
+    for hi in hot_before:
+        if start.cpu_over(hi):
+            cpu_level[hi] = min(cpu_level[hi], keep * start.cpu_limit[hi])
+        if start.mem_over(hi):
+            mem_level[hi] = min(mem_level[hi], keep * start.mem_limit[hi])
+    counts = {'breaks': 0, 'mis': 0, 'moves': 0, 'data': 0.0}
+
+    def before(step, state):
+        if step.problem is not None:
+            return
+        server = cluster.servers[step.server]
+        source = step.source
+        lowers_hot = (
+            (load.over_limit(state.cpu_used[source], cpu_level[source])
+             and server.cpu > 0)
+            or (load.over_limit(state.mem_used[source], mem_level[source])
+                and server.mem > 0))
         if not lowers_hot:
-            mis += 1
-        if state.group_has_member_on(server.group, target):
-            breaks += 1
-        state.move(si, target)
-        moves += 1
-        data += server.data_mb
-    hot_after = {hi for hi in range(n) if state.is_hot(hi)}
+            counts['mis'] += 1
+        if state.group_has_member_on(server.group, step.target):
+            counts['breaks'] += 1
+        counts['moves'] += 1
+        counts['data'] += server.data_mb
+
+    state = load.replay(cluster, plan, before)
+    hot_after = set(state.hot_hosts())
     return PlanMetrics(
         hot_before=len(hot_before), hot_after=len(hot_after),
-        new_hot=len(hot_after - hot_before), anti_affinity_breaks=breaks,
-        moves=moves, data_moved_mb=data, mis_migrations=mis,
-        cpu_spread_before=cpu_before,
+        new_hot=len(hot_after - hot_before),
+        anti_affinity_breaks=counts['breaks'], moves=counts['moves'],
+        data_moved_mb=counts['data'], mis_migrations=counts['mis'],
+        cpu_spread_before=_spread(start.cpu_used, vcpus),
         cpu_spread_after=_spread(state.cpu_used, vcpus),
-        mem_spread_before=mem_before,
+        mem_spread_before=_spread(start.mem_used, memory),
         mem_spread_after=_spread(state.mem_used, memory),
         violations=len(validate.validate_plan(cluster, plan)),
         unresolved=len(plan.unresolved))

@@ -5,11 +5,17 @@ prints and the agent logs each cycle."""
 from nova_hotspot.core import detect
 
 
-def build(cluster, plan, violations):
-    """The plan as JSON-ready data; ``migrations`` is in execution order."""
+def build(cluster, plan, violations, hotspots=None):
+    """The plan as JSON-ready data; ``migrations`` is in execution order.
+
+    ``hotspots`` is the detection of ``cluster`` the caller already made
+    (``detect.detect(cluster)``, e.g. the agent's cycle); without it the
+    cluster is detected here."""
+    if hotspots is None:
+        hotspots = detect.detect(cluster)
     return {
         'strategy': plan.strategy,
-        'hotspots': [_hotspot_dict(h) for h in detect.detect(cluster)],
+        'hotspots': [_hotspot_dict(h) for h in hotspots],
         'migrations': [{'server': m.server, 'source': m.source,
                         'target': m.target, 'score': m.score,
                         'reason': m.reason} for m in plan.migrations],

@@ -220,7 +220,7 @@ class Agent:
         report.plan = plan
         report.violations = validate.validate_plan(cluster, plan)
         table = plan_report.format_table(plan_report.build(
-            cluster, plan, report.violations))
+            cluster, plan, report.violations, report.hotspots))
         for line in table.splitlines():
             LOG.info('cycle %d: %s', report.number, line)
         if report.violations:

@@ -15,6 +15,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from nova_hotspot import exceptions
+from nova_hotspot.core import options as strategy_options
 
 GROUP_NAME = 'hotspot'
 
@@ -199,12 +200,12 @@ def parse_strategy_options(lines):
     same name wins, as in the config file."""
     options = {}
     for line in lines:
-        name, sep, value = line.partition('=')
-        name = name.strip()
-        if not sep or not name.isidentifier():
+        try:
+            name, value = strategy_options.parse_assignment(line)
+        except ValueError:
             raise _bad('strategy_options',
-                       f'expected name=value, got {line!r}')
-        options[name] = value.strip()
+                       f'expected name=value, got {line!r}') from None
+        options[name] = value
     return tuple(options.items())
 
 

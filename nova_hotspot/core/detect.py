@@ -4,6 +4,7 @@ on its own."""
 
 import dataclasses
 
+from nova_hotspot.core import load
 from nova_hotspot.core import model
 
 
@@ -29,9 +30,9 @@ class Hotspot:
     def resources(self):
         """The resources that are over their limit, CPU first."""
         hot = []
-        if self.cpu_used > self.cpu_limit:
+        if load.over_limit(self.cpu_used, self.cpu_limit):
             hot.append(model.Resource.CPU)
-        if self.mem_used > self.mem_limit:
+        if load.over_limit(self.mem_used, self.mem_limit):
             hot.append(model.Resource.MEM)
         return tuple(hot)
 
@@ -49,10 +50,9 @@ def hotspot_at(state, hi):
 
 def find_hotspots(state):
     """All hot hosts of a LoadState, in snapshot order."""
-    found = (hotspot_at(state, hi) for hi in range(len(state.cluster.hosts)))
-    return [h for h in found if h is not None]
+    return [hotspot_at(state, hi) for hi in state.hot_hosts()]
 
 
 def detect(cluster):
     """All hot hosts of a cluster snapshot, in snapshot order."""
-    return find_hotspots(model.LoadState(cluster))
+    return find_hotspots(load.LoadState(cluster))

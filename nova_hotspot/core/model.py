@@ -1,12 +1,10 @@
-"""The cluster model: hosts, servers, and the load state plans move through.
+"""The cluster model: hosts and servers.
 
 Plain frozen classes, no dict-shaped records. A ``Cluster`` is an immutable
-snapshot; a ``LoadState`` is the mutable view of per-host usage that a
-strategy (or the plan validator) applies moves to.
+snapshot; ``core.load.LoadState`` is the mutable view of per-host usage that
+a strategy (or the plan validator) applies moves to.
 """
 
-import bisect
-import collections
 import dataclasses
 import enum
 
@@ -130,72 +128,3 @@ class Cluster:
 
     def server(self, server_id):
         return self.servers[self._server_index[server_id]]
-
-
-class LoadState:
-    """Per-host usage while moves are applied, by position in the snapshot.
-
-    Usage is summed in snapshot order and then updated move by move, as the
-    paper's step 4 does; a host's spare capacity ("cap") is its limit minus
-    its usage, negative when the host is hot.
-    """
-
-    def __init__(self, cluster):
-        self.cluster = cluster
-        hosts = cluster.hosts
-        self.cpu_limit = [h.cpu_limit for h in hosts]
-        self.mem_limit = [h.mem_limit for h in hosts]
-        self.cpu_used = [0.0] * len(hosts)
-        self.mem_used = [0.0] * len(hosts)
-        # Server position -> host position, and each host's servers in
-        # snapshot order (strategies scan them in that order).
-        self.location = []
-        self.residents = [[] for _ in hosts]
-        # group -> Counter(host position -> members there)
-        self.group_hosts = collections.defaultdict(collections.Counter)
-        for si, server in enumerate(cluster.servers):
-            hi = cluster.host_index(server.host)
-            self.location.append(hi)
-            self.residents[hi].append(si)
-            self.cpu_used[hi] += server.cpu
-            self.mem_used[hi] += server.mem
-            if server.group is not None:
-                self.group_hosts[server.group][hi] += 1
-
-    def cpu_cap(self, hi):
-        return self.cpu_limit[hi] - self.cpu_used[hi]
-
-    def mem_cap(self, hi):
-        return self.mem_limit[hi] - self.mem_used[hi]
-
-    def is_hot(self, hi):
-        return self.cpu_cap(hi) < 0 or self.mem_cap(hi) < 0
-
-    def group_has_member_on(self, group, hi, besides=None):
-        """Whether a member of ``group`` other than server ``besides`` is on
-        host ``hi``."""
-        if group is None:
-            return False
-        count = self.group_hosts[group][hi] if group in self.group_hosts \
-            else 0
-        if besides is not None and self.location[besides] == hi:
-            count -= 1
-        return count > 0
-
-    def move(self, si, target):
-        """Move server ``si`` to host position ``target``."""
-        server = self.cluster.servers[si]
-        source = self.location[si]
-        self.cpu_used[source] -= server.cpu
-        self.mem_used[source] -= server.mem
-        self.cpu_used[target] += server.cpu
-        self.mem_used[target] += server.mem
-        self.residents[source].remove(si)
-        bisect.insort(self.residents[target], si)
-        self.location[si] = target
-        if server.group is not None:
-            hosts = self.group_hosts[server.group]
-            hosts[source] -= 1
-            if not hosts[source]:
-                del hosts[source]
-            hosts[target] += 1

@@ -28,8 +28,15 @@ class Unresolved:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Plan:
-    """Moves in the order they are to be made, and the hosts left hot."""
+    """Moves in the order they are to be made, and the hosts left hot.
+
+    ``source_margin`` is the fraction of its limit the strategy aims to leave
+    a cured host under it, on the resources it was hot on (0: cured to the
+    limit); moves towards that margin are not mis-migrations
+    (compare.measure).
+    """
 
     strategy: str
     migrations: tuple = ()
     unresolved: tuple = ()
+    source_margin: float = 0.0

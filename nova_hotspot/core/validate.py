@@ -10,7 +10,7 @@ group).
 
 import dataclasses
 
-from nova_hotspot.core import model
+from nova_hotspot.core import load
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,55 +29,39 @@ class Violation:
 def validate_plan(cluster, plan):
     """Return the list of Violations of ``plan`` on ``cluster`` (empty when
     the plan is valid)."""
-    state = model.LoadState(cluster)
     violations = []
-    moved = set()
 
-    def broken(index, server_id, message):
-        violations.append(Violation(index, server_id, message))
+    def broken(step, message):
+        violations.append(Violation(step.index, step.migration.server,
+                                    message))
 
-    for index, migration in enumerate(plan.migrations):
-        sid = migration.server
-        si = cluster.server_index(sid)
-        source = cluster.host_index(migration.source)
-        target = cluster.host_index(migration.target)
-        if si is None:
-            broken(index, sid, 'unknown server')
-            continue
-        if source is None:
-            broken(index, sid, f'unknown source host {migration.source!r}')
-            continue
-        if target is None:
-            broken(index, sid, f'unknown target host {migration.target!r}')
-            continue
-        if sid in moved:
-            broken(index, sid, 'server moved twice')
-            continue
-        moved.add(sid)
-        server = cluster.servers[si]
-        if state.location[si] != source:
-            where = cluster.hosts[state.location[si]].name
-            broken(index, sid, f'server is on {where!r}, not on source '
-                               f'{migration.source!r}')
-            continue
+    def before(step, state):
+        if step.problem is not None and step.problem != load.SAME_HOST:
+            broken(step, step.problem)
+            return
+        server = cluster.servers[step.server]
+        name = step.migration.target
         if not server.movable:
             why = 'pinned' if server.pinned else f'status {server.status}'
-            broken(index, sid, f'server may not move ({why})')
-        if target == source:
-            broken(index, sid, 'target is the source')
-            continue
-        if not cluster.hosts[target].enabled:
-            broken(index, sid, f'target {migration.target!r} is disabled')
-        if state.group_has_member_on(server.group, target):
-            broken(index, sid, f'anti-affinity: target {migration.target!r} '
-                               f'holds a member of group {server.group!r}')
-        state.move(si, target)
+            broken(step, f'server may not move ({why})')
+        if step.problem is not None:
+            broken(step, step.problem)
+            return
+        if not cluster.hosts[step.target].enabled:
+            broken(step, f'target {name!r} is disabled')
+        if state.group_has_member_on(server.group, step.target):
+            broken(step, f'anti-affinity: target {name!r} holds a member '
+                         f'of group {server.group!r}')
+
+    def after(step, state):
         over = []
-        if state.cpu_cap(target) < 0:
+        if state.cpu_over(step.target):
             over.append('CPU')
-        if state.mem_cap(target) < 0:
+        if state.mem_over(step.target):
             over.append('memory')
         if over:
-            broken(index, sid, f'target {migration.target!r} pushed over its '
-                               f'{" and ".join(over)} threshold')
+            broken(step, f'target {step.migration.target!r} pushed over its '
+                         f'{" and ".join(over)} threshold')
+
+    load.replay(cluster, plan, before, after)
     return violations

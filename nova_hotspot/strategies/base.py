@@ -14,6 +14,11 @@ class Strategy(abc.ABC):
     #: The short, user-visible plugin name (the entry point's name).
     name = None
 
+    #: The strategy's options (``core.options.Option``), declared once:
+    #: they drive parsing, errors and the docs. None by default: a strategy
+    #: without options takes no keyword arguments.
+    OPTIONS = ()
+
     @abc.abstractmethod
     def plan(self, cluster, sources=None):
         """Return a ``nova_hotspot.core.plan.Plan`` for ``cluster``.

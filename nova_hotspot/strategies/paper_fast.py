@@ -1,5 +1,5 @@
-"""Strategy ``paper``, fast: the same plans as strategies/paper.py (the
-straightforward implementation of section 2.3, kept as the test oracle),
+"""Strategy ``paper``, fast: the same plans as tests/unit/paper_oracle.py
+(the straightforward implementation of section 2.3, the test oracle),
 in well under a second on 10,000 hosts / 200,000 servers.
 
 The algorithm as written restarts at the first host after every move and
@@ -14,23 +14,24 @@ of that work unnecessary:
   rechecked only against those sources, and it is found at the same place
   in the scan order the rescan would find it;
 * the full scan of one hot host over all targets is vectorised with numpy,
-  computing c with the same operations in the same order as paper.py
+  computing c with the same operations in the same order as
+  paper_score.best_move
   (elementwise IEEE arithmetic, so bit-identical scores), and ties broken
   the same way: the first target in snapshot order, then the first master.
 
-Caps come from ``arrays.ArrayState``, which sums usage exactly as
-``LoadState`` does. When a score could be NaN (infinite weights), the host
-falls back to paper.py's own scan.
+Caps come from ``core.load.LoadState`` (usage summed in snapshot order).
+When a score could be NaN (infinite weights), the host falls back to the
+straightforward scan, ``paper_score.best_move``.
 """
 
 import math
 
 import numpy
 
+from nova_hotspot.core import load
 from nova_hotspot.core import plan as plan_mod
-from nova_hotspot.strategies import arrays
 from nova_hotspot.strategies import base
-from nova_hotspot.strategies import paper
+from nova_hotspot.strategies import paper_score
 
 _NEVER = -1   # stuck marker of a host never scanned
 
@@ -41,9 +42,8 @@ class FastPaperStrategy(base.Strategy):
     name = 'paper'
 
     def plan(self, cluster, sources=None):
-        state = arrays.ArrayState(cluster)
-        view = arrays.LoadStateView(state)
-        c_cpu, c_mem = paper.resource_weights(view)
+        state = load.LoadState(cluster)
+        c_cpu, c_mem = paper_score.resource_weights(state)
         exact_numpy = math.isfinite(c_cpu) and math.isfinite(c_mem)
         acting = base.actionable(cluster, sources)
         hot = [hi for hi in state.hot_hosts() if acting[hi]]
@@ -69,7 +69,7 @@ class FastPaperStrategy(base.Strategy):
                     del stuck[hi]
                     continue
                 if since == _NEVER or not exact_numpy:
-                    best = self._scan_all(state, view, hi, masters[hi],
+                    best = self._scan_all(state, hi, masters[hi],
                                           c_cpu, c_mem, exact_numpy)
                 else:
                     best = self._scan_targets(
@@ -82,8 +82,8 @@ class FastPaperStrategy(base.Strategy):
             if found is None:
                 break
             hi, (score, si, hj) = found
-            migrations.append(paper.PaperStrategy._apply(view, hi, score, si,
-                                                         hj))
+            migrations.append(paper_score.migration(state, hi, score, si,
+                                                    hj))
             freed.append(hi)
             del stuck[hi]
             # "Moving t alone cures i" and "j stays under" are tested on
@@ -97,7 +97,7 @@ class FastPaperStrategy(base.Strategy):
                     stuck[h] = _NEVER
         unresolved = tuple(
             plan_mod.Unresolved(cluster.hosts[hi].name,
-                                paper.PaperStrategy._why_stuck(view, hi)
+                                paper_score.why_stuck(state, hi)
                                 if acting[hi] else base.NOT_A_SOURCE)
             for hi in state.hot_hosts())
         return plan_mod.Plan(self.name, tuple(migrations), unresolved)
@@ -118,10 +118,10 @@ class FastPaperStrategy(base.Strategy):
         return found
 
     @classmethod
-    def _scan_all(cls, state, view, hi, masters, c_cpu, c_mem, exact_numpy):
-        """paper.PaperStrategy._best_move over every target, vectorised."""
+    def _scan_all(cls, state, hi, masters, c_cpu, c_mem, exact_numpy):
+        """paper_score.best_move over every target, vectorised."""
         if not exact_numpy:
-            return paper.PaperStrategy._best_move(view, hi, c_cpu, c_mem)
+            return paper_score.best_move(state, hi, c_cpu, c_mem)
         servers = state.cluster.servers
         mem_cap, cpu_cap = state.mem_cap, state.cpu_cap
         mem_cap_i = state.mem_cap_of(hi)
@@ -151,31 +151,8 @@ class FastPaperStrategy(base.Strategy):
 
     @classmethod
     def _scan_targets(cls, state, hi, masters, targets, c_cpu, c_mem):
-        """paper.PaperStrategy._best_move restricted to ``targets`` (sorted
+        """paper_score.best_move restricted to ``targets`` (sorted
         host positions): the only hosts that can have opened a move for a
         host found stuck."""
-        servers = state.cluster.servers
-        hosts = state.cluster.hosts
-        mem_cap_i = state.mem_cap_of(hi)
-        cpu_cap_i = state.cpu_cap_of(hi)
-        best = None
-        for hj in targets:
-            if hj == hi or not hosts[hj].enabled:
-                continue
-            mem_cap_j = state.mem_cap_of(hj)
-            cpu_cap_j = state.cpu_cap_of(hj)
-            if not (mem_cap_j > 0 and cpu_cap_j > 0):
-                continue
-            diff_mem = mem_cap_i - mem_cap_j
-            diff_cpu = cpu_cap_i - cpu_cap_j
-            for si in masters:
-                t = servers[si]
-                if state.group_has_member_on(t.group, hj):
-                    continue
-                if not (mem_cap_j - t.mem > 0 and cpu_cap_j - t.cpu > 0):
-                    continue
-                c = (c_mem * t.mem * (diff_mem + t.mem)
-                     + c_cpu * t.cpu * (diff_cpu + t.cpu)) / t.data_mb
-                if best is None or c < best[0]:
-                    best = (c, si, hj)
-        return best
+        return paper_score.best_move(state, hi, c_cpu, c_mem, targets,
+                                     masters)

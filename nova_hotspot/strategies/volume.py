@@ -20,8 +20,8 @@ only to enabled hosts; hosts that shed load are never targets.
 
 import numpy
 
+from nova_hotspot.core import load
 from nova_hotspot.core import plan as plan_mod
-from nova_hotspot.strategies import arrays
 from nova_hotspot.strategies import base
 
 #: Utilisation is capped here: volume is infinite at 1.
@@ -43,7 +43,7 @@ class VolumeStrategy(base.Strategy):
     name = 'volume'
 
     def plan(self, cluster, sources=None):
-        state = arrays.ArrayState(cluster)
+        state = load.LoadState(cluster)
         acting = base.actionable(cluster, sources)
         hosts = cluster.hosts
         servers = cluster.servers

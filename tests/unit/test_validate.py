@@ -66,3 +66,28 @@ def test_violation_names_the_migration_and_server():
     (violation,) = validate.validate_plan(
         snap, plan_mod.Plan('test', (mv('M1', 'A', 'B'),)))
     assert str(violation).startswith("migration 0 (server 'M1'): ")
+
+
+def test_replay_applies_the_moves_it_can_and_names_the_others():
+    from nova_hotspot.core import load
+    from nova_hotspot.core import plan as plan_mod
+    from tests.unit.cluster_builders import table_cluster
+    cluster = table_cluster('''
+        h1 10/100 | a 6/10/1, b 6/10/2
+        h2 10/100
+    ''')
+    plan = plan_mod.Plan('x', (
+        plan_mod.Migration('a', 'h1', 'h2'),
+        plan_mod.Migration('a', 'h2', 'h1'),
+        plan_mod.Migration('zz', 'h1', 'h2'),
+        plan_mod.Migration('b', 'h2', 'h1'),
+        plan_mod.Migration('b', 'h1', 'h1'),
+    ))
+    seen = []
+    state = load.replay(cluster, plan,
+                        before=lambda step, s: seen.append(step.problem))
+    assert seen == [None, 'server moved twice', 'unknown server',
+                    "server is on 'h1', not on source 'h2'",
+                    'server moved twice']
+    assert state.host_of(cluster.server_index('a')) == 1
+    assert state.cpu_used == [6.0, 6.0] and state.hot_hosts() == []

@@ -1,29 +1,37 @@
-"""A load state for fast strategies: numpy arrays over hosts.
+"""The one load state: per-host usage of a cluster while moves are
+applied, and the one replay of a plan on it.
 
-``core.model.LoadState`` walks every server in Python and keeps every
-host's resident list and every group's hosts; on 200,000 servers that alone
-takes about half a second. Fast strategies only ever move servers off a few
-hot hosts, so ``ArrayState`` builds the per-host sums with numpy and the
-resident lists and group placements only for the hosts and groups that can
-move.
+Usage is summed in snapshot order starting from 0.0 (``numpy.bincount``
+accumulates its weights in input order, as the paper's step 4 sums) and
+updated move by move in Python floats, so every cap is bit-for-bit
+``limit - used`` of that sum: strategies that must reproduce a reference
+plan exactly rely on it. ``cpu_cap``/``mem_cap`` (numpy, all hosts) are
+kept equal to ``limit - used`` after every move; ``cpu_cap_of(hi)``/
+``mem_cap_of(hi)`` are the same as Python floats. Resident lists and group
+placements are built on demand, so that a strategy touching a few hot hosts
+of 200,000 servers does not walk them all in Python.
 
-Usage is summed exactly as LoadState sums it (in snapshot order, starting
-from 0.0: ``numpy.bincount`` accumulates its weights in input order) and
-updated move by move in Python floats, so every cap is bit-for-bit the one
-LoadState would give: strategies that must reproduce a reference plan
-exactly can rely on it. ``cpu_cap``/``mem_cap`` (numpy, all hosts) are
-kept equal to ``limit - used`` after every move.
+The threshold check lives here once: a resource is over (the host hot in
+it) when its use passes its limit, ``over_limit(used, limit)``.
 """
 
 import collections
+import dataclasses
 import operator
 
 import numpy
 
 
-class ArrayState:
-    """Per-host usage of a cluster as arrays; resident lists and group
-    placements are built on demand, for the hosts that shed load."""
+def over_limit(used, limit):
+    """The one threshold check: use strictly above the limit (floats or
+    numpy arrays). A host exactly at its threshold is not hot."""
+    return used > limit
+
+
+class LoadState:
+    """Per-host usage of a cluster while moves are applied, by host
+    position; resident lists and group placements are built on demand, for
+    the hosts that shed load (``track_groups_of``)."""
 
     def __init__(self, cluster):
         self.cluster = cluster
@@ -60,8 +68,10 @@ class ArrayState:
 
     def hot_hosts(self):
         """Positions of the hosts over a threshold, in snapshot order."""
-        return numpy.flatnonzero((self.cpu_cap < 0)
-                                 | (self.mem_cap < 0)).tolist()
+        return numpy.flatnonzero(
+            over_limit(numpy.array(self.cpu_used), self.cpu_limit_array)
+            | over_limit(numpy.array(self.mem_used),
+                         self.mem_limit_array)).tolist()
 
     def track_groups_of(self, hosts):
         """Start tracking the groups of every server on ``hosts``: moves
@@ -94,8 +104,14 @@ class ArrayState:
     def mem_cap_of(self, hi):
         return self.mem_limit[hi] - self.mem_used[hi]
 
+    def cpu_over(self, hi):
+        return over_limit(self.cpu_used[hi], self.cpu_limit[hi])
+
+    def mem_over(self, hi):
+        return over_limit(self.mem_used[hi], self.mem_limit[hi])
+
     def is_hot(self, hi):
-        return self.cpu_cap_of(hi) < 0 or self.mem_cap_of(hi) < 0
+        return self.cpu_over(hi) or self.mem_over(hi)
 
     def _group(self, group):
         hosts = self.group_hosts.get(group)
@@ -157,30 +173,63 @@ class _Residents(dict):
         return value
 
 
-class LoadStateView:
-    """Adapts an ArrayState to the LoadState methods the paper strategy's
-    helpers call (cpu_cap(hi), mem_cap(hi), residents[hi], move)."""
+#: The problem of a step whose target is its source.
+SAME_HOST = 'target is the source'
 
-    def __init__(self, arrays):
-        self._a = arrays
-        self.cluster = arrays.cluster
-        self.cpu_limit = arrays.cpu_limit
-        self.mem_limit = arrays.mem_limit
-        self.cpu_used = arrays.cpu_used
-        self.mem_used = arrays.mem_used
-        self.residents = arrays.residents
 
-    def cpu_cap(self, hi):
-        return self._a.cpu_cap_of(hi)
+@dataclasses.dataclass(frozen=True, slots=True)
+class Step:
+    """One migration of a plan being replayed: positions of its server,
+    source and target (None when unknown) and, when the move cannot be
+    replayed, why (``problem``; then the state does not change)."""
 
-    def mem_cap(self, hi):
-        return self._a.mem_cap_of(hi)
+    index: int
+    migration: object
+    server: int | None
+    source: int | None
+    target: int | None
+    problem: str | None = None
 
-    def is_hot(self, hi):
-        return self._a.is_hot(hi)
 
-    def group_has_member_on(self, group, hi):
-        return self._a.group_has_member_on(group, hi)
-
-    def move(self, si, target):
-        self._a.move(si, target)
+def replay(cluster, plan, before=None, after=None):
+    """Replay ``plan``'s moves in order on a fresh LoadState of ``cluster``
+    and return it. ``before(step, state)`` sees every step before its move,
+    ``after(step, state)`` each move once made. A step names a problem, and
+    is not applied, for an unknown server or host, a server moved twice or
+    not on its stated source, or a target that is the source."""
+    state = LoadState(cluster)
+    # Track the groups on the plan's sources in one pass (an untracked
+    # group is counted from scratch when first asked for).
+    state.track_groups_of({cluster.host_index(m.source)
+                           for m in plan.migrations} - {None})
+    moved = set()
+    for index, migration in enumerate(plan.migrations):
+        sid = migration.server
+        si = cluster.server_index(sid)
+        source = cluster.host_index(migration.source)
+        target = cluster.host_index(migration.target)
+        problem = None
+        if si is None:
+            problem = 'unknown server'
+        elif source is None:
+            problem = f'unknown source host {migration.source!r}'
+        elif target is None:
+            problem = f'unknown target host {migration.target!r}'
+        elif sid in moved:
+            problem = 'server moved twice'
+        else:
+            moved.add(sid)
+            where = state.host_of(si)
+            if where != source:
+                problem = (f'server is on {cluster.hosts[where].name!r}, not'
+                           f' on source {migration.source!r}')
+            elif target == source:
+                problem = SAME_HOST
+        step = Step(index, migration, si, source, target, problem)
+        if before is not None:
+            before(step, state)
+        if problem is None:
+            state.move(si, target)
+            if after is not None:
+                after(step, state)
+    return state
