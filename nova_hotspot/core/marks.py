@@ -1,10 +1,11 @@
 """The agent's verdict as marks for the scheduler: which hotspot traits
 each host's resource provider should carry in Placement.
 
-Pure (no I/O): the agent records each sample (the hosts hot now and by
-which resource), and asks which traits every host should carry; the cloud
-edge (cloud/traits.py) makes Placement say so, the scheduler plugins
-(nova_hotspot/scheduler/) read it.
+Pure (no I/O; only the standard library at import, since nova-scheduler
+imports it for the trait names): the agent records each sample (the hosts
+hot now and by which resource), and asks which traits every host should
+carry; the cloud edge (cloud/traits.py) makes Placement say so, the
+scheduler plugins (nova_hotspot/scheduler/) read it.
 
 The traits (names fixed: Nova's filter, flavors and operators use them):
 
@@ -26,7 +27,6 @@ servers are still busy).
 import dataclasses
 
 from nova_hotspot import exceptions
-from nova_hotspot.core import history
 from nova_hotspot.core import model
 
 CPU_TRAIT = 'CUSTOM_HOTSPOT_CPU'
@@ -66,11 +66,15 @@ class HostUse:
 
 
 def uses(cluster):
-    """host name -> HostUse of a Cluster (its servers' summed use)."""
-    state = model.LoadState(cluster)
-    return {h.name: HostUse(state.cpu_used[hi], state.cpu_limit[hi],
-                            state.mem_used[hi], state.mem_limit[hi])
-            for hi, h in enumerate(cluster.hosts)}
+    """host name -> HostUse of a Cluster (its servers' summed use, in
+    snapshot order as core.load sums it)."""
+    cpu = dict.fromkeys((h.name for h in cluster.hosts), 0.0)
+    mem = dict(cpu)
+    for server in cluster.servers:
+        cpu[server.host] += server.cpu
+        mem[server.host] += server.mem
+    return {h.name: HostUse(cpu[h.name], h.cpu_limit, mem[h.name],
+                            h.mem_limit) for h in cluster.hosts}
 
 
 class ResourceHistory:
@@ -79,6 +83,10 @@ class ResourceHistory:
     the pairs)."""
 
     def __init__(self, k=1, n=1):
+        # Imported here: core.history pulls core.detect and core.load
+        # (numpy), and nova-scheduler imports this module for the trait
+        # names (nova_hotspot/scheduler/ must not bring numpy in).
+        from nova_hotspot.core import history
         self._pairs = history.HotHistory(k, n)
         self.k, self.n = k, n
 

@@ -5,6 +5,7 @@ holds where nova is not installed too)."""
 
 import ast
 import pathlib
+import subprocess
 import sys
 
 import nova_hotspot
@@ -44,3 +45,15 @@ def test_the_pure_helper_they_use_imports_no_library():
     marks = SCHEDULER.parent / 'core' / 'marks.py'
     names = {n.split('.')[0] for n in imports(marks)}
     assert names <= {'nova_hotspot'} | set(sys.stdlib_module_names)
+
+
+def test_the_trait_names_come_without_numpy_or_a_cloud_library():
+    # What nova-scheduler imports of nova_hotspot, in a fresh interpreter.
+    code = ('import sys\n'
+            'import nova_hotspot.core.marks, nova_hotspot.scheduler.cache\n'
+            'print(",".join(sorted(m for m in sys.modules if m.split(".")[0]'
+            ' in ("numpy", "openstack", "keystoneauth1", "stevedore", '
+            '"futurist", "tooz", "prometheus_client", "oslo_config"))))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == ''
