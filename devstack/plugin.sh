@@ -22,6 +22,12 @@ function configure_nova_hotspot {
     iniset "$conf" hotspot interval "$NOVA_HOTSPOT_INTERVAL"
     iniset "$conf" hotspot strategy "$NOVA_HOTSPOT_STRATEGY"
     iniset "$conf" hotspot usage_source "$NOVA_HOTSPOT_USAGE_SOURCE"
+    if [ "$NOVA_HOTSPOT_USAGE_SOURCE" = prometheus ]; then
+        iniset "$conf" hotspot prometheus_url "$NOVA_HOTSPOT_PROMETHEUS_URL"
+        iniset "$conf" hotspot prometheus_window \
+            "$NOVA_HOTSPOT_PROMETHEUS_WINDOW"
+        iniset "$conf" hotspot capacity physical
+    fi
     iniset "$conf" hotspot dry_run "$NOVA_HOTSPOT_DRY_RUN"
     iniset "$conf" hotspot cpu_threshold "$NOVA_HOTSPOT_CPU_THRESHOLD"
     iniset "$conf" hotspot mem_threshold "$NOVA_HOTSPOT_MEM_THRESHOLD"

@@ -1,14 +1,30 @@
-"""tools/demo's Python half: figure 2 on the minicloud, one agent cycle.
+"""tools/demo's Python half: the paper's figure 2 on the minicloud, hot by
+use, and one agent cycle curing it.
 
-Run by tools/demo with the project venv; expects a running minicloud.
+Run by tools/demo with the project venv; expects a running minicloud of
+five 100-vCPU load-following hosts with CPU overcommit (tools/demo starts
+one). Every server has the same flavor (50 vCPUs, 1 GB): by allocation no
+host is anywhere near hot (150 of 400 vCPUs on SV1). The paper's CPU use
+goes into the minicloud's load file; the minicloud's Prometheus sees SV1
+use 90 of its 100 vCPUs (threshold 80 %); the agent, reading Prometheus,
+moves M1 to SV5, the only host with room that holds no member of M1's
+business (SV4 holds S12).
+
+    demo_figure2.py [--strategy paper|cure|volume] [--by use|allocation]
+
+``--by allocation`` builds the same figure out of flavor sizes instead (the
+agent with usage source placement, allocations judged against the physical
+vCPUs: the allocation ratio of 4 would hide every hotspot).
 """
 
+import argparse
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'functional'))
@@ -17,36 +33,132 @@ import agent_helpers  # noqa: E402
 import cloud_helpers  # noqa: E402
 import keystoneauth1.exceptions  # noqa: E402
 import openstack.exceptions  # noqa: E402
+import requests  # noqa: E402
+
+from nova_hotspot.conf import prometheus as prometheus_conf  # noqa: E402
 
 DEMO = 'hotspot-demo'
-RAM = 512
-# The paper's figure 2, CPU x10 on 1000-vCPU fake hosts (threshold 80%):
-# (business, [(role, vCPUs, host index)]) -- SV1..SV5 = compute1..5.
+HOST_VCPUS = 100
+HOST_MB = 16384
+RATIO = 4
+THRESHOLD = 0.8
+FLAVOR_VCPUS, FLAVOR_MB = 50, 1024
+#: Prometheus scrapes every 2 s; the agent's CPU rate window.
+WINDOW = 10
+#: tools/demo starts the minicloud with these (and checks them here).
+START_FLAGS = ['--computes', '5', '--host-size', f'{HOST_VCPUS}:{HOST_MB}',
+               '--cpu-allocation-ratio', str(RATIO)]
+
+# The paper's figure 2: (business, [(role, CPU use, host index)]), SV1..SV5
+# = compute1..5; memory in use is a little different for each server so
+# that a strategy minimising data has one answer.
 BUSINESSES = [
-    ('b1', [('master', 500, 0), ('slave', 200, 1), ('slave', 150, 3)]),
-    ('b2', [('master', 400, 1), ('slave', 200, 0), ('slave', 100, 2)]),
-    ('b3', [('master', 450, 2), ('slave', 200, 0), ('slave', 100, 3)]),
+    ('b1', [('master', 50, 0), ('slave', 20, 1), ('slave', 15, 3)]),
+    ('b2', [('master', 40, 1), ('slave', 20, 0), ('slave', 10, 2)]),
+    ('b3', [('master', 45, 2), ('slave', 20, 0), ('slave', 10, 3)]),
 ]
-LONERS = [(150, 4)]
+LONERS = [(15, 4)]
 
 
-def show(conn, hosts, title):
-    by_host = {h: [] for h in hosts}
-    for s in conn.compute.servers(details=True, all_projects=True):
-        if s.compute_host in by_host:
-            by_host[s.compute_host].append(s)
-    print(f'\n== {title}')
-    hot = []
-    for host in hosts:
-        servers = sorted(by_host[host], key=lambda s: s.name)
-        used = sum(s.flavor['vcpus'] for s in servers)
-        flag = 'HOT' if used > 800 else 'ok '
-        if used > 800:
-            hot.append(host)
-        names = ', '.join(f'{s.name.removeprefix(DEMO + "-")}'
-                          f'({s.flavor["vcpus"]})' for s in servers)
-        print(f'  {host}: {flag} {used:4d}/800 vCPU  {names}')
-    return hot
+class Cloud:
+    """The demo's view of the minicloud: servers, use, allocations."""
+
+    def __init__(self, conn, status, hosts, by):
+        self.conn = conn
+        self.status = status
+        self.hosts = hosts
+        self.by = by
+        self.use = {}          # server id -> (cpu, mem_mb) in the load file
+        self.names = {}        # server id -> M1, S21, ...
+
+    def write_load(self):
+        path = self.status['load_file']
+        with open(path + '.tmp', 'w') as f:
+            json.dump({'servers': {sid: {'cpu': cpu, 'mem_mb': mem}
+                                   for sid, (cpu, mem) in self.use.items()}},
+                      f, indent=1)
+        os.replace(path + '.tmp', path)
+
+    def cpu_seen(self):
+        """{server id: busy vCPUs} as Prometheus sees them now."""
+        options = prometheus_conf.PrometheusOptions(
+            url=self.status['prometheus_url'], window=WINDOW)
+        answer = requests.post(
+            options.url + '/api/v1/query',
+            data={'query': options.query(options.cpu_query)}, timeout=10)
+        answer.raise_for_status()
+        return {s['metric'].get('instance_id'): float(s['value'][1])
+                for s in answer.json()['data']['result']}
+
+    def wait_prometheus(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.cpu_seen()
+            if all(abs(seen.get(sid, -1) - cpu) <= max(0.02 * cpu, 0.3)
+                   for sid, (cpu, _) in self.use.items()):
+                return seen
+            if time.monotonic() > deadline:
+                sys.exit('demo: Prometheus did not see the load file within '
+                         f'{timeout} s ({self.status["prometheus_url"]})')
+            time.sleep(1)
+
+    def show(self, title):
+        by_host = {h: [] for h in self.hosts}
+        for s in self.conn.compute.servers(details=True, all_projects=True):
+            if s.compute_host in by_host and s.name.startswith(DEMO):
+                by_host[s.compute_host].append(s)
+        seen = self.cpu_seen() if self.by == 'use' else {}
+        print(f'\n== {title}')
+        limit = THRESHOLD * HOST_VCPUS
+        hot = []
+        for host in self.hosts:
+            servers = sorted(by_host[host], key=lambda s: s.name)
+            allocated = sum(s.flavor['vcpus'] for s in servers)
+            if self.by == 'use':
+                used = sum(seen.get(s.id, 0.0) for s in servers)
+                scale, unit = limit, f'{HOST_VCPUS} vCPUs'
+                parts = [f'{self.names[s.id]} {seen.get(s.id, 0):.0f}'
+                         for s in servers]
+            else:
+                used = allocated
+                scale, unit = limit, f'{HOST_VCPUS} vCPUs'
+                parts = [f'{self.names[s.id]} {s.flavor["vcpus"]}'
+                         for s in servers]
+            flag = 'HOT' if used > scale + 1e-6 else 'ok '
+            if flag == 'HOT':
+                hot.append(host)
+            what = 'used' if self.by == 'use' else 'allocated'
+            print(f'  {host}: {flag} {used:5.1f} {what} of {unit} '
+                  f'(limit {scale:g}); allocated {allocated}/'
+                  f'{HOST_VCPUS * RATIO}: {", ".join(parts)}')
+        return hot
+
+
+def check_cloud(conn, status):
+    """The five hosts the demo needs, or exit with the command to run."""
+    hosts = [c['host'] for c in status['computes']][:5]
+    wrong = []
+    if len(hosts) < 5:
+        wrong.append(f'{len(hosts)} computes')
+    if status.get('cpu_allocation_ratio') != RATIO:
+        wrong.append(f'cpu allocation ratio '
+                     f'{status.get("cpu_allocation_ratio")}')
+    for hyp in conn.compute.hypervisors(details=True):
+        name = hyp.service_details.get('host') if isinstance(
+            hyp.service_details, dict) else None
+        if name not in hosts:
+            continue
+        vcpu = next((inv for inv in conn.placement.
+                     resource_provider_inventories(hyp.id)
+                     if inv.resource_class == 'VCPU'), None)
+        if vcpu is None or vcpu.total != HOST_VCPUS:
+            wrong.append(f'{name} has {getattr(vcpu, "total", "?")} vCPUs')
+    if wrong:
+        sys.exit('demo: the running minicloud does not fit ('
+                 + '; '.join(wrong) + '): stop it (tools/minicloud/minicloud '
+                 'stop) and run tools/demo again, or start it with '
+                 'tools/minicloud/minicloud start ' + ' '.join(START_FLAGS))
+    return hosts
 
 
 def cleanup(conn):
@@ -64,58 +176,92 @@ def cleanup(conn):
             conn.compute.delete_flavor(f)
 
 
-def main():
-    status = json.loads(subprocess.run(
-        [cloud_helpers.MINICLOUD, 'status', '--json'], check=True,
-        capture_output=True, text=True).stdout)
-    info = cloud_helpers.CloudInfo(
-        admin_cloud=status['admin_cloud'], user_cloud=status['user_cloud'],
-        config_file=status['clouds_yaml'], is_minicloud=True,
-        compute_hosts=[c['host'] for c in status['computes']],
-        drivers={c['host']: c['driver'] for c in status['computes']})
-    hosts = info.compute_hosts[:5]
-    if len(hosts) < 5 or any(info.drivers[h] != 'fake.FakeDriver'
-                             for h in hosts):
-        sys.exit('demo: needs five fake.FakeDriver computes '
-                 '(tools/minicloud/minicloud start --computes 5)')
-    conn = cloud_helpers.connect(info.admin_cloud, info.config_file)
-    print('== removing what a previous demo left')
-    cleanup(conn)
-
-    helpers = cloud_helpers.CloudHelpers(conn, info)
-    helpers.prefix = DEMO
+def build(helpers, conn, hosts, by):
+    """Figure 2 on the cloud; returns {server id: (label, cpu, mem)}."""
     flavors = {}
 
-    def flavor(vcpus):
+    def flavor(cpu):
+        vcpus = FLAVOR_VCPUS if by == 'use' else cpu
         if vcpus not in flavors:
             flavors[vcpus] = helpers.create_flavor(
-                vcpus, RAM, name=f'{DEMO}-{vcpus}vcpu')
+                vcpus, FLAVOR_MB, name=f'{DEMO}-{vcpus}vcpu')
         return flavors[vcpus]
 
-    print('== building the paper\'s figure 2 (CPU x10 of 1000-vCPU hosts)')
-    ids = {}
+    made = {}
+    mem = 300
     for name, members in BUSINESSES:
         group = conn.compute.create_server_group(name=f'{DEMO}-{name}',
                                                  policy='anti-affinity')
-        for k, (role, vcpus, host) in enumerate(members):
+        for k, (role, cpu, host) in enumerate(members):
             # the paper's names: M1 master of business 1, S12 its 2nd slave
             label = f'M{name[1]}' if role == 'master' else f'S{name[1]}{k}'
-            ids[label] = helpers.boot_server(
-                flavor(vcpus), host=hosts[host], name=f'{DEMO}-{label}',
-                metadata={'hotspot_role': role}, group=group).id
-    for vcpus, host in LONERS:
+            server = helpers.boot_server(
+                flavor(cpu), host=hosts[host], name=f'{DEMO}-{label}',
+                metadata={'hotspot_role': role}, group=group)
+            made[server.id] = (label, cpu, mem)
+            mem += 20
+    for cpu, host in LONERS:
         label = f'V{host + 1}1'
-        ids[label] = helpers.boot_server(flavor(vcpus), host=hosts[host],
-                                         name=f'{DEMO}-{label}').id
-    show(conn, hosts, 'before')
+        server = helpers.boot_server(flavor(cpu), host=hosts[host],
+                                     name=f'{DEMO}-{label}')
+        made[server.id] = (label, cpu, mem)
+    return made
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--strategy', default='paper')
+    parser.add_argument('--by', choices=('use', 'allocation'), default='use')
+    args = parser.parse_args(argv)
+    status = cloud_helpers.minicloud_status()
+    info = cloud_helpers.CloudInfo(
+        admin_cloud=status['admin_cloud'], user_cloud=status['user_cloud'],
+        config_file=status['clouds_yaml'], is_minicloud=True,
+        compute_hosts=[c['host'] for c in status['computes']])
+    conn = cloud_helpers.connect(info.admin_cloud, info.config_file)
+    hosts = check_cloud(conn, status)
+    print('== removing what a previous demo left')
+    cleanup(conn)
+    cloud = Cloud(conn, status, hosts, args.by)
+    cloud.use = {}
+    cloud.write_load()
+
+    helpers = cloud_helpers.CloudHelpers(conn, info)
+    helpers.prefix = DEMO
+    if args.by == 'use':
+        print(f'== building the paper\'s figure 2 by use: five hosts of '
+              f'{HOST_VCPUS} vCPUs (CPU allocation ratio {RATIO}), every '
+              f'server {FLAVOR_VCPUS} vCPUs / {FLAVOR_MB} MB, the paper\'s '
+              f'CPU use in the load file {status["load_file"]}')
+    else:
+        print(f'== building the paper\'s figure 2 by allocation: flavors of '
+              f'the paper\'s CPU on hosts of {HOST_VCPUS} vCPUs, allocations '
+              f'judged against the physical vCPUs')
+    made = build(helpers, conn, hosts, args.by)
+    cloud.names = {sid: label for sid, (label, _, _) in made.items()}
+    if args.by == 'use':
+        cloud.use = {sid: (cpu, mem) for sid, (_, cpu, mem) in made.items()}
+        cloud.write_load()
+        print(f'== waiting for Prometheus ({status["prometheus_url"]}) to '
+              f'see the load')
+        cloud.wait_prometheus()
+    before = cloud.show('before (by ' + args.by + ')')
     print('  (the agent logs server ids: '
-          + ', '.join(f'{k} = {v}' for k, v in ids.items()
-                      if k.startswith('M')) + ')')
+          + ', '.join(f'{label} = {sid}' for sid, label in
+                      cloud.names.items() if label.startswith('M')) + ')')
+    if before != [hosts[0]]:
+        print(f'RESULT: expected exactly {hosts[0]} hot, got {before}')
+        return 1
 
     workdir = tempfile.mkdtemp(prefix='hotspot-demo-')
+    options = dict(strategy=args.strategy, migration_poll_interval=0.5,
+                   capacity='physical')
+    if args.by == 'use':
+        options.update(usage_source='prometheus',
+                       prometheus_url=status['prometheus_url'],
+                       prometheus_window=WINDOW)
     config = agent_helpers.write_config(
-        pathlib.Path(workdir) / 'nova.conf', info,
-        strategy='paper', migration_poll_interval=0.5)
+        pathlib.Path(workdir) / 'nova.conf', info, **options)
     print(f'\n== nova-hotspot-agent --config-file {config} --once')
     print('   ([hotspot] of that nova.conf-like file, credentials omitted:)')
     for line in config.read_text().splitlines():
@@ -126,7 +272,9 @@ def main():
     agent = os.path.join(os.path.dirname(sys.executable),
                          'nova-hotspot-agent')
     result = subprocess.run([agent, '--config-file', str(config), '--once'])
-    hot = show(conn, hosts, 'after')
+    if args.by == 'use':
+        cloud.wait_prometheus()
+    hot = cloud.show('after')
     print()
     if hot:
         print(f'RESULT: still hot: {", ".join(hot)}')
@@ -141,5 +289,6 @@ if __name__ == '__main__':
         sys.exit(main())
     except (openstack.exceptions.SDKException,
             keystoneauth1.exceptions.ClientException,
+            requests.RequestException,
             subprocess.CalledProcessError) as exc:
         sys.exit(f'demo: the cloud failed: {" ".join(str(exc).split())}')

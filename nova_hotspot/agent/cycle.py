@@ -21,6 +21,7 @@ from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
 from nova_hotspot.conf import hotspot as hotspot_conf
+from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
@@ -83,8 +84,8 @@ def usage_options(conf, settings):
         from nova_hotspot.usage import diagnostics
         return diagnostics.DiagnosticsOptions(
             sample_seconds=settings.diagnostics_sample_seconds)
-    # Hook for the prometheus source: its options come from
-    # conf/prometheus.py (load(conf) -> PrometheusOptions) once it exists.
+    if settings.usage_source == 'prometheus':
+        return prometheus_conf.load(conf)
     return None
 
 

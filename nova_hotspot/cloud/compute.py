@@ -34,7 +34,17 @@ def _server(server):
         locked=bool(server.is_locked), project_id=server.project_id,
         metadata=dict(server.metadata or {}), created=server.created_at,
         flavor=records.Flavor(vcpus=get('vcpus'), ram=get('ram'),
-                              disk=get('disk')))
+                              disk=get('disk'), ephemeral=get('ephemeral'),
+                              swap=get('swap')),
+        volume_backed=not _image_id(server.image))
+
+
+def _image_id(image):
+    """The image id of a server's ``image`` ('' or {} when it boots from
+    a volume)."""
+    if isinstance(image, dict):
+        return image.get('id')
+    return getattr(image, 'id', None) or None
 
 
 class Hypervisors:

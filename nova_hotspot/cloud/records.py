@@ -43,6 +43,8 @@ class Flavor:
     vcpus: object = None
     ram: object = None
     disk: object = None
+    ephemeral: object = None
+    swap: object = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Server:
     metadata: object = dataclasses.field(default_factory=dict)
     created: object = None
     flavor: object = None
+    #: Boots from a volume (no image): its root disk is not copied.
+    volume_backed: bool = False
 
     @property
     def movable_status(self):

@@ -51,6 +51,7 @@ class Options:
     """The ``[hotspot]`` options the builder reads."""
 
     capacity: str = 'allocation'
+    instance_storage: str = 'local'
     cpu_threshold: float = 0.8
     mem_threshold: float = 0.8
     cpu_threshold_metadata_key: str = 'hotspot_cpu_threshold'
@@ -366,14 +367,17 @@ def pins(srv, host, options, affinity_group=None, busy_member=None,
     return tuple(reasons)
 
 
-def loads(servers, report, source, problems):
-    """server id -> (cpu, mem): the usage report's numbers, the flavor for
-    a server it leaves out or gives bad numbers for (reported)."""
+def loads(servers, report, source, problems, measures_memory=False):
+    """server id -> (cpu, mem, memory measured): the usage report's
+    numbers, the flavor for a server it leaves out or gives bad numbers for
+    (reported). "Memory measured" says whether ``mem`` is memory really in
+    use (a source that measures memory gave it), which is then what a live
+    migration copies."""
     values = getattr(report, 'values', None) or {}
     problems.extend(getattr(report, 'problems', None) or ())
     result = {}
     for srv in servers:
-        load, _ = flavor_numbers(srv)
+        load = flavor_numbers(srv)[0] + (False,)
         if srv.id in values:
             value = values[srv.id]
             cpu = number(getattr(value, 'cpu', None))
@@ -383,22 +387,45 @@ def loads(servers, report, source, problems):
                     'bad-usage', f'usage {value!r} from {source} is not '
                     f'two numbers >= 0; the flavor is used instead', srv.id))
             else:
-                load = (cpu, mem)
+                load = (cpu, mem, measures_memory)
         result[srv.id] = load
     return result
 
 
-def core_server(srv, load, group, role, pinned):
-    """The core ``Server`` of a record."""
+def local_disk_mb(srv):
+    """MB of local disk a block migration of ``srv`` copies: its root disk
+    unless it boots from a volume, its ephemeral disk and swap (flavor
+    sizes: GB for disks, MB for swap; an unusable number counts 0)."""
+    flavor = srv.flavor
+    root = 0.0 if srv.volume_backed else (
+        number(getattr(flavor, 'disk', None)) or 0.0)
+    ephemeral = number(getattr(flavor, 'ephemeral', None)) or 0.0
+    swap = number(getattr(flavor, 'swap', None)) or 0.0
+    return (root + ephemeral) * 1024.0 + swap
+
+
+def data_mb(srv, load, instance_storage):
+    """What a live migration of ``srv`` copies: its memory in use where
+    the usage source measured it, else its flavor's RAM; plus its local
+    disks with local instance storage (a block migration)."""
+    mem_measured = len(load) > 2 and load[2]
+    memory = load[1] if mem_measured else flavor_numbers(srv)[0][1]
+    disk = local_disk_mb(srv) if instance_storage == 'local' else 0.0
+    return max(memory + disk, 1.0)
+
+
+def core_server(srv, load, group, role, pinned, instance_storage='local'):
+    """The core ``Server`` of a record; ``load`` is (cpu, mem[, memory
+    measured])."""
     (vcpus, ram), _ = flavor_numbers(srv)
     status = srv.status or 'UNKNOWN'
     if srv.task_state:
         status = f'{status}/{srv.task_state}'
     return model.Server(
         id=srv.id, host=srv.host, vcpus=vcpus, memory_mb=ram, cpu=load[0],
-        mem=load[1], data_mb=max(ram, 1.0), role=role, group=group,
-        name=srv.name, status=status, project=srv.project_id,
-        pinned=bool(pinned))
+        mem=load[1], data_mb=data_mb(srv, load, instance_storage),
+        role=role, group=group, name=srv.name, status=status,
+        project=srv.project_id, pinned=bool(pinned))
 
 
 # --- the whole cloud ------------------------------------------------------
@@ -455,11 +482,12 @@ def build(raw, options, usage, extra_pins=None):
 
     load = loads(on_hosts, usage(on_hosts),
                  getattr(usage, 'name', None) or 'the usage source',
-                 problems)
+                 problems, getattr(usage, 'measures_memory', False))
     cluster = model.Cluster(
         [h for h, _ in host_map.values()],
         [core_server(s, load[s.id], assignments[s.id].group,
-                     assignments[s.id].role, pinned[s.id])
+                     assignments[s.id].role, pinned[s.id],
+                     options.instance_storage)
          for s in on_hosts])
     return Collection(cluster=cluster, hosts=facts, pins=pinned,
                       problems=problems, options=options,
@@ -519,11 +547,11 @@ def fresh_cluster(collection, migration, server, on_target, members,
             mover_pins = pins(srv, facts[srv.host], collection.options)
             servers.append(core_server(
                 srv, load, group, before.role if before else None,
-                mover_pins))
+                mover_pins, collection.options.instance_storage))
         else:
             servers.append(core_server(
                 srv, load, group if srv.id in members else None, None,
-                True))
+                True, collection.options.instance_storage))
     listed_ids = {s.id for s in servers}
     for sid in incoming:
         before = known(sid)

@@ -32,6 +32,7 @@ def collect(cloud, options, usage_source, extra_pins=None):
     def usage(servers):
         return usage_source.usage(cloud, servers)
     usage.name = usage_source.name
+    usage.measures_memory = usage_source.measures_memory
     collection = build_mod.build(raw, options, usage, extra_pins)
     after = cloud.counter.peek()
     after.subtract(before)

@@ -15,6 +15,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from nova_hotspot import exceptions
+from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.core import options as strategy_options
 
 GROUP_NAME = 'hotspot'
@@ -37,6 +38,7 @@ _HELP = ('Find hot compute hosts and live-migrate servers off them. Read by '
 hotspot_group = _group()
 
 CAPACITY_MODES = ('allocation', 'physical')
+INSTANCE_STORAGE_MODES = ('local', 'shared')
 
 hotspot_opts = [
     cfg.BoolOpt('enabled', default=False, mutable=True,
@@ -58,9 +60,13 @@ hotspot_opts = [
     cfg.StrOpt('usage_source', default='placement', mutable=True,
                help='Where server usage comes from, a plugin name of the '
                     'nova_hotspot.usage namespace: "placement" (each '
-                    'server\'s allocation, i.e. its flavor) or '
+                    'server\'s allocation, i.e. its flavor), '
+                    '"prometheus" (real use from Prometheus, two queries '
+                    'per cycle; see the prometheus_* options) or '
                     '"diagnostics" (Nova server diagnostics: CPU time '
-                    'between two polls, memory used).'),
+                    'between two polls, memory used; two calls per '
+                    'server). With a real-use source set capacity = '
+                    'physical.'),
     cfg.StrOpt('actuator', default='live_migrate', mutable=True,
                help='How plans are carried out, a plugin name of the '
                     'nova_hotspot.actuators namespace: "live_migrate" or '
@@ -102,7 +108,18 @@ hotspot_opts = [
                help='Host capacity from Placement inventories: '
                     '"allocation" = (total - reserved) x allocation_ratio '
                     '(what the scheduler may place), "physical" = total - '
-                    'reserved (the real hardware).'),
+                    'reserved (the real hardware). With a usage source '
+                    'that measures real use (prometheus, diagnostics) use '
+                    '"physical": use never passes the physical size, so '
+                    'with overcommit the allocation capacity hides every '
+                    'hotspot.'),
+    cfg.StrOpt('instance_storage', default='local',
+               choices=INSTANCE_STORAGE_MODES, mutable=True,
+               help='Where instance disks live, for the data a live '
+                    'migration copies: "local" (each compute\'s own disk: '
+                    'a block migration also copies the root disk of an '
+                    'image-backed server, its ephemeral disk and swap) or '
+                    '"shared" (Ceph, NFS: only memory is copied).'),
     cfg.StrOpt('role_metadata_key', default='hotspot_role', mutable=True,
                help='Server metadata key holding a server\'s role in its '
                     'business (its anti-affinity server group): "master" '
@@ -164,8 +181,7 @@ MIN_COMPUTE_API_VERSION = (2, 53)
 def source_opts():
     """Options of the usage sources, declared in their own modules and
     registered in ``[hotspot]`` too."""
-    # Hook: + prometheus.OPTS once nova_hotspot/conf/prometheus.py exists.
-    return []
+    return list(prometheus_conf.prometheus_opts)
 
 
 def register_opts(conf):

@@ -37,6 +37,7 @@ class Settings:
     hot_samples_required: int
     hot_samples_window: int
     capacity: str
+    instance_storage: str
     role_metadata_key: str
     optout_metadata_key: str
     max_concurrent_migrations: int

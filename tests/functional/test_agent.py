@@ -1,9 +1,9 @@
 """The agent on the minicloud: real Keystone, Nova, Placement; nothing of
 OpenStack is mocked.
 
-Load is made with flavors (the fake driver's diagnostics are constant):
-every host of the minicloud is a fake.FakeDriver with 1000 VCPU at
-allocation ratio 1.0, so a flavor of 500 vCPUs is the paper's "50" x10.
+Load is made with flavors (usage by use is in test_usage.py): every host
+of the minicloud has 1000 VCPU at allocation ratio 1.0, so a flavor of
+500 vCPUs is the paper's "50" x10.
 The default usage source (placement) takes each server's allocation.
 """
 

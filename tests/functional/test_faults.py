@@ -4,8 +4,8 @@ acting, a plan the validator refuses. Nothing of OpenStack is mocked:
 faults are injected with a proxy in front of nova-api, by pausing a
 nova-compute (SIGSTOP) or through the API.
 
-Load is made with flavors on fake.FakeDriver hosts of 1000 vCPUs at
-allocation ratio 1.0, threshold 0.8: a host is hot above 800 vCPUs.
+Load is made with flavors on the minicloud's default hosts of 1000 vCPUs
+at allocation ratio 1.0, threshold 0.8: a host is hot above 800 vCPUs.
 """
 
 import logging

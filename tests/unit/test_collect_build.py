@@ -200,3 +200,58 @@ def test_usage_source_numbers_win_and_missing_ones_fall_back():
 ])
 def test_capacity(inv, mode, expected):
     assert collector.capacity(records.Inventory(**inv), mode) == expected
+
+
+# --- migration data: memory in use, plus local disks -----------------------
+
+def data_cloud(**flavor):
+    sizes = dict(vcpus=2, ram=4096, disk=20, ephemeral=0, swap=0)
+    sizes.update(flavor)
+    volume = sizes.pop('volume_backed', False)
+    srv = dataclasses.replace(server('s1', 'compute1', 2),
+                              flavor=records.Flavor(**sizes),
+                              volume_backed=volume)
+    return collector.RawCloud([hyp(1)], {'rp1': inventory()}, [srv], [], [])
+
+
+def measured(mem_mb):
+    def usage(servers):
+        return UsageReport({'s1': ServerUsage(cpu=1.0, mem_mb=mem_mb)})
+    usage.measures_memory = True
+    return usage
+
+
+def data_of(raw, usage, **options):
+    return collector.build(raw, settings(**options), usage).cluster.server(
+        's1').data_mb
+
+
+@pytest.mark.parametrize('flavor, usage, storage, expected', [
+    # memory in use where the source measures it, else the flavor's RAM
+    ({}, measured(1500), 'shared', 1500),
+    ({}, placement_usage, 'shared', 4096),
+    # a source that does not measure memory: its number is not "in use"
+    ({}, lambda servers: UsageReport({'s1': ServerUsage(1.0, 1500)}),
+     'shared', 4096),
+    # local instance storage: a block migration copies root, ephemeral, swap
+    ({}, measured(1500), 'local', 1500 + 20 * 1024),
+    ({'ephemeral': 10, 'swap': 512}, measured(1500), 'local',
+     1500 + 30 * 1024 + 512),
+    # boot from volume: the root disk stays on the volume
+    ({'volume_backed': True, 'swap': 512}, measured(1500), 'local',
+     1500 + 512),
+    ({'ephemeral': 10}, measured(1500), 'shared', 1500),
+    # an unusable disk size counts nothing; never less than 1 MB
+    ({'disk': 'lots'}, measured(0), 'local', 1),
+])
+def test_migration_data_is_memory_in_use_plus_local_disks(
+        flavor, usage, storage, expected):
+    assert data_of(data_cloud(**flavor), usage,
+                   instance_storage=storage) == expected
+
+
+def test_server_without_a_usage_sample_copies_its_flavor_ram():
+    def usage(servers):
+        return UsageReport({})
+    usage.measures_memory = True
+    assert data_of(data_cloud(), usage, instance_storage='shared') == 4096

@@ -49,8 +49,10 @@ def test_core_and_strategies_import_no_cloud_library():
 #
 # core <- strategies <- (collect, usage, actuators) <- agent <- cli; cloud/
 # is the edge to OpenStack (it may use conf/ and exceptions only); conf/
-# declares options. A unit imports only the units listed for it (itself
-# always). Top-level modules not listed are planning tools (like compare).
+# declares options, and the typed options objects built from them, which
+# a usage source may take (conf/prometheus.py's PrometheusOptions). A unit
+# imports only the units listed for it (itself always). Top-level modules
+# not listed are planning tools (like compare).
 
 PLANNING = {'exceptions', 'core', 'strategies', 'plugins', 'plan_report',
             'compare'}
@@ -61,7 +63,8 @@ ALLOWED = {
     'conf': {'exceptions', 'core'},   # core's one NAME=VALUE parser
     'cloud': {'exceptions', 'conf'},
     'collect': {'exceptions', 'core', 'strategies', 'cloud'},
-    'usage': {'exceptions', 'core', 'strategies', 'cloud', 'collect'},
+    'usage': {'exceptions', 'core', 'strategies', 'cloud', 'collect',
+              'conf'},
     'actuators': {'exceptions', 'core', 'strategies', 'cloud', 'collect'},
     'plugins': {'exceptions'},
     'metrics': {'exceptions'},
