@@ -2,7 +2,9 @@
 # shellcheck shell=bash
 # devstack plugin of nova-hotspot: installs the package, writes [hotspot]
 # (options and the keystoneauth credentials of the nova service user) into
-# nova.conf and runs nova-hotspot-agent as a devstack service.
+# nova.conf, runs nova-hotspot-agent as a devstack service, and (unless
+# NOVA_HOTSPOT_SCHEDULER=False) enables HotspotFilter and HotspotWeigher in
+# nova-scheduler's [filter_scheduler].
 #
 # Called by devstack as: source plugin.sh <mode> [<phase>]
 
@@ -29,6 +31,7 @@ function configure_nova_hotspot {
     iniset "$conf" hotspot dry_run "$NOVA_HOTSPOT_DRY_RUN"
     iniset "$conf" hotspot cpu_threshold "$NOVA_HOTSPOT_CPU_THRESHOLD"
     iniset "$conf" hotspot mem_threshold "$NOVA_HOTSPOT_MEM_THRESHOLD"
+    iniset "$conf" hotspot publish_traits "$NOVA_HOTSPOT_PUBLISH_TRAITS"
     # The agent authenticates as the nova service user (admin in the
     # service project), like nova does for [placement].
     iniset "$conf" hotspot auth_type password
@@ -39,6 +42,48 @@ function configure_nova_hotspot {
     iniset "$conf" hotspot user_domain_name "$SERVICE_DOMAIN_NAME"
     iniset "$conf" hotspot project_domain_name "$SERVICE_DOMAIN_NAME"
     iniset "$conf" hotspot region_name "$REGION_NAME"
+}
+
+# Nova's default filters, used when nova.conf does not name any.
+NOVA_HOTSPOT_DEFAULT_FILTERS=ComputeFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
+
+# HotspotFilter and HotspotWeigher in nova-scheduler's nova.conf, after
+# the filters and weighers devstack configured (nova_hotspot is installed
+# in the environment nova runs from by install_nova_hotspot).
+function configure_nova_hotspot_scheduler {
+    local conf=$NOVA_CONF
+    local filters weighers
+    if ! grep -q '^available_filters *= *nova_hotspot.scheduler.filters.HotspotFilter' "$conf"; then
+        if [[ -z "$(iniget "$conf" filter_scheduler available_filters)" ]]; then
+            iniset "$conf" filter_scheduler available_filters \
+                nova.scheduler.filters.all_filters
+        fi
+        iniadd "$conf" filter_scheduler available_filters \
+            nova_hotspot.scheduler.filters.HotspotFilter
+    fi
+    filters=$(iniget "$conf" filter_scheduler enabled_filters)
+    filters=${filters:-$NOVA_HOTSPOT_DEFAULT_FILTERS}
+    if [[ ",$filters," != *,HotspotFilter,* ]]; then
+        iniset "$conf" filter_scheduler enabled_filters "$filters,HotspotFilter"
+    fi
+    weighers=$(iniget "$conf" filter_scheduler weight_classes)
+    weighers=${weighers:-nova.scheduler.weights.all_weighers}
+    if [[ ",$weighers," != *,nova_hotspot.scheduler.weights.HotspotWeigher,* ]]; then
+        iniset "$conf" filter_scheduler weight_classes \
+            "$weighers,nova_hotspot.scheduler.weights.HotspotWeigher"
+    fi
+}
+
+function cleanup_nova_hotspot_scheduler {
+    local conf=$NOVA_CONF
+    local filters weighers
+    [[ -f "$conf" ]] || return 0
+    filters=$(iniget "$conf" filter_scheduler enabled_filters)
+    filters=${filters//,HotspotFilter/}
+    iniset "$conf" filter_scheduler enabled_filters "$filters"
+    weighers=$(iniget "$conf" filter_scheduler weight_classes)
+    weighers=${weighers//,nova_hotspot.scheduler.weights.HotspotWeigher/}
+    iniset "$conf" filter_scheduler weight_classes "$weighers"
 }
 
 function start_nova_hotspot {
@@ -64,6 +109,10 @@ if is_service_enabled nova-hotspot-agent; then
     elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
         echo_summary "Configuring nova-hotspot"
         configure_nova_hotspot
+        if [[ "$(trueorfalse True NOVA_HOTSPOT_SCHEDULER)" == "True" ]]; then
+            echo_summary "Enabling nova-hotspot's scheduler filter and weigher"
+            configure_nova_hotspot_scheduler
+        fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Starting nova-hotspot-agent"
         start_nova_hotspot
@@ -75,5 +124,6 @@ if is_service_enabled nova-hotspot-agent; then
 
     if [[ "$1" == "clean" ]]; then
         cleanup_nova_hotspot
+        cleanup_nova_hotspot_scheduler
     fi
 fi

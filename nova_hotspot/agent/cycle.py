@@ -16,6 +16,7 @@ from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import coordination
+from nova_hotspot.agent import marks as marks_hook
 from nova_hotspot.agent import state as state_mod
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
@@ -113,6 +114,7 @@ class Agent:
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
         self._load_plugins(self.settings)
+        self.marks = marks_hook.Publisher(conf)
         self.persistence = None
         if self.settings.state_path:
             self.persistence = state_mod.Persistence(
@@ -239,6 +241,7 @@ class Agent:
                      len(collection.migrating),
                      ', '.join(sorted(collection.migrating)))
         report.hotspots = detect.detect(cluster)
+        self.marks.publish(self.cloud, settings, collection, report.number)
         hot = [h.host for h in report.hotspots]
         self.history.record_hot(hot)
         self._save_state()

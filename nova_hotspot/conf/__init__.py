@@ -8,9 +8,11 @@ their own and pass it on explicitly.
 
 from nova_hotspot.conf import coordination
 from nova_hotspot.conf import hotspot
+from nova_hotspot.conf import marks
 
 
 def register_opts(conf):
     """Register every nova-hotspot option group on ``conf``."""
     hotspot.register_opts(conf)
     coordination.register_opts(conf)
+    marks.register_opts(conf)

@@ -6,7 +6,9 @@ etc/nova-hotspot/nova-hotspot-config-generator.conf) calls ``list_opts``.
 
 from nova_hotspot.conf import coordination
 from nova_hotspot.conf import hotspot
+from nova_hotspot.conf import marks
 
 
 def list_opts():
-    return hotspot.list_opts() + coordination.list_opts()
+    return (hotspot.list_opts() + coordination.list_opts()
+            + marks.list_opts())

@@ -124,6 +124,18 @@ def wait_for(what, check, timeout=WAIT_TIMEOUT, interval=0.5):
         time.sleep(interval)
 
 
+def clear_hotspot_marks(conn):
+    """Remove the agent's Placement traits (CUSTOM_HOTSPOT_*) from every
+    resource provider: an agent a test ran leaves its verdict there, and
+    with the minicloud's HotspotFilter a host marked hot would refuse the
+    next test's servers (boots and migrations to a named host too)."""
+    from nova_hotspot.cloud import traits
+    from nova_hotspot.core import marks
+    gateway = traits.Traits(conn)
+    for provider, owned in gateway.carrying(marks.OWNED_TRAITS).items():
+        gateway.change(provider, remove=owned)
+
+
 class CloudHelpers:
     """Boot servers and groups, make flavors, migrate; clean up afterwards.
 
@@ -316,6 +328,7 @@ class CloudHelpers:
         share one running minicloud, so never sweep everything.
         """
         self._clear_load()
+        clear_hotspot_marks(self.conn)
         doomed = [server_id for _conn, server_id in self._servers]
         groups = [group_id for _conn, group_id in self._groups]
         doomed += [s.id for s in self.conn.compute.servers(

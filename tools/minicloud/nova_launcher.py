@@ -22,7 +22,9 @@ SPEC.json: {"conductor_log": path, "timeout": seconds, "wait_ports": [...],
             "first": [child, ...], "then": [child, ...],
             "discover": {"args": [...], "log": path}}
 child:     {"binary": "nova-compute", "args": [...], "log": path,
-            "pidfile": path}
+            "pidfile": path, "sys_path": [dir, ...] (optional: put first
+            on the child's sys.path, e.g. the repository for the
+            nova-scheduler plugins of nova_hotspot)}
 """
 
 import json
@@ -110,6 +112,7 @@ def spawn(child):
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.close(log)
+        sys.path[:0] = child.get('sys_path', [])
         sys.argv = [child['binary']] + child['args']
         MAINS[child['binary']]()
         code = 0
