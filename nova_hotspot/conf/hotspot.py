@@ -14,11 +14,10 @@ checked values the agent works with are ``conf.settings.Settings``.
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
-from nova_hotspot import exceptions
 from nova_hotspot.conf import prometheus as prometheus_conf
+from nova_hotspot.conf import values
+from nova_hotspot.conf.values import GROUP_NAME
 from nova_hotspot.core import options as strategy_options
-
-GROUP_NAME = 'hotspot'
 
 
 def _group():
@@ -242,11 +241,9 @@ def parse_strategy_options(lines):
         try:
             name, value = strategy_options.parse_assignment(line)
         except ValueError:
-            raise _bad('strategy_options',
+            raise values.bad('strategy_options',
                        f'expected name=value, got {line!r}') from None
         options[name] = value
     return tuple(options.items())
 
 
-def _bad(name, problem):
-    return exceptions.ConfigError(f'[{GROUP_NAME}] {name}: {problem}')

@@ -13,9 +13,8 @@ import dataclasses
 
 from oslo_config import cfg
 
-from nova_hotspot import exceptions
-
-GROUP_NAME = 'hotspot'
+from nova_hotspot.conf import values as values_mod
+from nova_hotspot.conf.values import GROUP_NAME
 
 OPTS = [
     cfg.BoolOpt('publish_traits', default=True, mutable=True,
@@ -58,17 +57,9 @@ def list_opts():
 def load(conf):
     """Read and check the options; one-line ConfigError naming the option
     on a bad value."""
-    values = {}
-    for opt in OPTS:
-        try:
-            values[opt.dest] = conf[GROUP_NAME][opt.dest]
-        except (cfg.ConfigFileValueError, ValueError) as exc:
-            raise exceptions.ConfigError(
-                f'[{GROUP_NAME}] {opt.dest}: '
-                f'{" ".join(str(exc).split())}') from None
+    values = {opt.dest: values_mod.read(conf, opt.dest) for opt in OPTS}
     fraction = values['near_fraction']
     if not 0.0 < fraction <= 1.0:
-        raise exceptions.ConfigError(
-            f'[{GROUP_NAME}] near_fraction: must be in (0, 1], got '
-            f'{fraction!r}')
+        raise values_mod.bad('near_fraction',
+                             f'must be in (0, 1], got {fraction!r}')
     return MarkOptions(**values)

@@ -16,9 +16,8 @@ import urllib.parse
 
 from oslo_config import cfg
 
-from nova_hotspot import exceptions
-
-GROUP_NAME = 'hotspot'
+from nova_hotspot.conf.values import bad as _bad
+from nova_hotspot.conf.values import read
 
 #: CPU in busy vCPU-equivalents per Nova instance, from the
 #: prometheus-libvirt-exporter (the one kolla-ansible deploys on every
@@ -148,15 +147,7 @@ def load(conf):
     required here (only the ``prometheus`` source needs it: see
     ``require_url``).
     """
-    values = {}
-    for field, option in _FIELDS.items():
-        try:
-            values[field] = conf[GROUP_NAME][option]
-        except cfg.ConfigFileValueError as exc:
-            detail = str(exc).rsplit(' is not valid: ', 1)[-1]
-            raise _bad(option, f'invalid value: {detail}') from None
-        except cfg.Error as exc:
-            raise _bad(option, ' '.join(str(exc).split())) from None
+    values = {field: read(conf, option) for field, option in _FIELDS.items()}
     return check(PrometheusOptions(**values))
 
 
@@ -199,5 +190,3 @@ def require_url(options):
     return options
 
 
-def _bad(option, problem):
-    return exceptions.ConfigError(f'[{GROUP_NAME}] {option}: {problem}')

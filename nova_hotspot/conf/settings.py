@@ -8,12 +8,10 @@ on SIGHUP and hands each plugin only its own typed options.
 
 import dataclasses
 
-from oslo_config import cfg
-
-from nova_hotspot.conf.hotspot import GROUP_NAME
 from nova_hotspot.conf.hotspot import MIN_COMPUTE_API_VERSION
-from nova_hotspot.conf.hotspot import _bad
 from nova_hotspot.conf.hotspot import parse_strategy_options
+from nova_hotspot.conf.values import bad as _bad
+from nova_hotspot.conf.values import read as _get
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,18 +88,6 @@ def load(conf):
     values['excluded_projects'] = frozenset(
         p.strip() for p in values['excluded_projects'] if p.strip())
     return Settings(**values)
-
-
-def _get(conf, name):
-    try:
-        return conf[GROUP_NAME][name]
-    except cfg.ConfigFileValueError as exc:
-        # oslo's message names the file location; keep its last part,
-        # which says what is wrong with the value.
-        detail = str(exc).rsplit(' is not valid: ', 1)[-1]
-        raise _bad(name, f'invalid value: {detail}') from None
-    except cfg.Error as exc:
-        raise _bad(name, str(exc).strip()) from None
 
 
 def _microversion(text):
