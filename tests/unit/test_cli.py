@@ -218,7 +218,10 @@ def test_pipe_closed_early_ends_quietly(tmp_path):
     """`nova-hotspot plan ... | head -2` was a BrokenPipeError traceback.
     A plan long enough to fill the pipe, its reader gone after 2 lines."""
     hosts = [host(f'H{i}') for i in range(3000)]
-    servers = [master(f'V{i}', f'H{i}', cpu=90, mem=1) for i in range(1500)]
+    # 1500 hot hosts, each cured by moving its master to an empty host.
+    servers = [s for i in range(1500) for s in (
+        master(f'M{i}', f'H{i}', cpu=50, mem=1), vm(f'V{i}', f'H{i}',
+                                                   cpu=40))]
     path = tmp_path / 'many.json'
     path.write_text(json.dumps({'hosts': hosts, 'servers': servers}))
     exe = shutil.which('nova-hotspot',
