@@ -9,8 +9,9 @@ doc/strategies.md):
   is back under its limit;
 * several moves per hot host when one is not enough: for each hot host a
   branch-and-bound search finds the set of its servers whose removal cures
-  it with the least data copied (then the fewest moves), up to
-  ``max_moves_per_host`` moves;
+  it with the least data copied (then the fewest moves), with no fixed cap
+  on the moves (``max_moves_per_host``, 0 by default: as many as the host
+  has candidates); the search's node budget, not the cap, bounds its time;
 * masters, slaves and ungrouped servers may all move, as ``movable_roles``
   allows; the group rule holds for every role: no server lands on a host
   holding another member of its group (nor two members of one group on the
@@ -73,6 +74,11 @@ _ROOMY_REFRESH = 32
 #: simulation, see doc/benchmarks.md.
 DEFAULT_SOURCE_MARGIN = 0.05
 
+#: The most moves a set may hold whatever ``max_moves_per_host`` says: the
+#: search recurses once per move, and this stays well inside Python's
+#: recursion limit (a host needing more is left hot, with the reason).
+_MOST_MOVES = 400
+
 #: Bounds on one hot host's share of the search_nodes budget.
 _HOST_NODES_MIN = 200
 _HOST_NODES_MAX = 50000
@@ -88,8 +94,10 @@ OPTIONS = (
         'headroom', options_mod.NUMBER, 0.05,
         "fraction of a target's limit to keep free", 0.0, 0.5),
     options_mod.Option(
-        'max_moves_per_host', options_mod.INTEGER, 16,
-        'most moves off one hot host', 1, 100),
+        'max_moves_per_host', options_mod.INTEGER, 0,
+        'most moves off one hot host (0: no fixed cap, as many as it has '
+        f'candidates up to {_MOST_MOVES}; search_nodes bounds the time)', 0,
+        _MOST_MOVES),
     options_mod.Option(
         'move_overhead', options_mod.NUMBER, 0.02,
         "per-move cost, fraction of the host's least curing data", 0.0,
@@ -224,11 +232,17 @@ class _Planner:
                 continue
             if self._cure_to(hi, candidates, need_cpu, need_mem, margin):
                 return
-            self.why[hi] = (f'no set of at most '
-                            f'{strategy.max_moves_per_host} moves cures it '
+            self.why[hi] = (f'no set of at most {self._most_moves(candidates)}'
+                            ' moves found within the search budget cures it '
                             'with every server on a host that stays under '
                             'its thresholds and holds no other member of '
                             'its group')
+
+    def _most_moves(self, candidates):
+        """The most moves a curing set of ``candidates`` may hold: the
+        option when set, else all of them (never above _MOST_MOVES)."""
+        cap = self.strategy.max_moves_per_host or _MOST_MOVES
+        return min(cap, len(candidates), _MOST_MOVES)
 
     def _need(self, hi, resource, over, margin):
         """How much of ``resource`` host ``hi`` must shed: down to
@@ -262,7 +276,7 @@ class _Planner:
                 pool = [c for c in candidates if c.si not in excluded]
                 for keep in (1, _KEEP):
                     kept = cure_search.CoverSearch(pool, need_cpu, need_mem,
-                                        strategy.max_moves_per_host,
+                                        self._most_moves(candidates),
                                         self.host_nodes, keep).run()
                     for _cost, _moves, chosen in kept:
                         targets = self._assign(chosen, cpu_margin,

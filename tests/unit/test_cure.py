@@ -123,6 +123,28 @@ def test_disabled_hosts_and_sources_are_never_targets():
     assert [u.host for u in plan.unresolved] == ['h2']
 
 
+def test_a_host_that_needs_many_moves_is_cured_without_a_fixed_cap():
+    # h1 holds 40 servers of 1 CPU each against a capacity of 20: curing
+    # it takes 20 moves (the old fixed cap was 16). h2 and h3 have room.
+    servers = ', '.join(f's{k:02d} 1/1/{10 + k}' for k in range(40))
+    text = f'''
+        h1 20/1000 | {servers}
+        h2 100/1000
+        h3 100/1000
+    '''
+    cluster, plan = plan_of(text, source_margin=0)
+    assert len(plan.migrations) == 20
+    assert plan.unresolved == ()
+    # The cheapest 20 by data leave.
+    assert moved(plan) == [f's{k:02d}' for k in range(20)]
+    assert compare.measure(cluster, plan).mis_migrations == 0
+    # An operator's cap still holds, and the reason names it.
+    _, capped = plan_of(text, source_margin=0, max_moves_per_host=16)
+    assert capped.migrations == ()
+    assert [u.host for u in capped.unresolved] == ['h1']
+    assert 'at most 16 moves' in capped.unresolved[0].reason
+
+
 def test_only_the_given_sources_are_acted_on():
     cluster = table_cluster('''
         h1 10/100 | a 6/10/1, b 6/10/2
@@ -139,7 +161,8 @@ def test_only_the_given_sources_are_acted_on():
     ({'movable_roles': ()}, 'movable_roles'),
     ({'headroom': 0.9}, 'headroom'),
     ({'headroom': 'lots'}, 'headroom'),
-    ({'max_moves_per_host': 0}, 'max_moves_per_host'),
+    ({'max_moves_per_host': -1}, 'max_moves_per_host'),
+    ({'max_moves_per_host': 401}, 'max_moves_per_host'),
     ({'move_overhead': -1}, 'move_overhead'),
     ({'search_nodes': 2.5}, 'search_nodes'),
     ({'source_margin': 0.9}, 'source_margin'),
