@@ -21,6 +21,7 @@ from nova_hotspot.agent import state as state_mod
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
+from nova_hotspot.collect import inventories as collect_inventories
 from nova_hotspot.conf import hotspot as hotspot_conf
 from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.conf import settings as settings_mod
@@ -110,6 +111,8 @@ class Agent:
         self.cycles = 0
         self.rejected_plans = 0
         self.metrics = metrics_mod.Metrics()
+        #: Placement inventories kept across cycles (collect.inventories)
+        self.inventories = collect_inventories.InventoryCache()
         self.history = history_mod.HotHistory(
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
@@ -221,13 +224,16 @@ class Agent:
             self.usage, pins, quarantined,
             stuck_after=(settings.migration_timeout
                          + settings.stuck_migration_grace),
-            clock=self.clock)
+            clock=self.clock, cache=self.inventories,
+            workers=settings.placement_workers)
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
-                 '(%d API calls)', report.number, len(cluster.hosts),
-                 len(cluster.servers), collection.seconds,
-                 sum(collection.api_calls.values()))
+                 '(%d API calls; inventories: %d cached, %d read)',
+                 report.number, len(cluster.hosts), len(cluster.servers),
+                 collection.seconds, sum(collection.api_calls.values()),
+                 collection.inventory_sources.get('cache', 0),
+                 collection.inventory_sources.get('placement', 0))
         for problem in collection.problems:
             LOG.warning('cycle %d: %s', report.number, problem)
         for item in sorted(collection.stuck.values(),
