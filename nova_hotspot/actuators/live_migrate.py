@@ -23,6 +23,7 @@ from nova_hotspot import exceptions
 from nova_hotspot.actuators import base
 from nova_hotspot.actuators import limits
 from nova_hotspot.actuators import recheck
+from nova_hotspot.core import words
 
 LOG = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ class LiveMigrateActuator(base.Actuator):
     def run_one(self, cloud, collection, migration, gate):
         outcome = limits.Outcome(migration.server, migration.source,
                                  migration.target, 'skipped')
+        who = words.label_in(collection.cluster, migration.server)
 
         def progress(text):
             stamp = self.clock() - (outcome.started or self.clock())
             outcome.progress.append(f'{stamp:5.1f}s {text}')
-            LOG.info('migration %s %s -> %s: %s', migration.server,
+            LOG.info('migration %s %s -> %s: %s', who,
                      migration.source, migration.target, text)
 
         try:
@@ -78,8 +80,7 @@ class LiveMigrateActuator(base.Actuator):
             return outcome
         if problem:
             outcome.reason = f'fresh state: {problem}'
-            LOG.warning('not migrating %s: %s', migration.server,
-                        outcome.reason)
+            LOG.warning('not migrating %s: %s', who, outcome.reason)
             return outcome
 
         outcome.started = self.clock()
