@@ -205,8 +205,9 @@ class CloudHelpers:
 
     # -- servers ----------------------------------------------------------
     def boot_server(self, flavor, host=None, name=None, metadata=None,
-                    group=None, conn=None, wait=True):
-        """Boot one server (networks='none'); on `host` if given (admin).
+                    group=None, conn=None, wait=True, node=None):
+        """Boot one server (networks='none'); on `host` if given (admin),
+        on hypervisor `node` if given (admin; microversion 2.74).
 
         flavor: Flavor, name/id, or (vcpus, ram_mb) to make one.
         group: a server group (scheduler hint); metadata: server metadata.
@@ -219,6 +220,8 @@ class CloudHelpers:
                      metadata=metadata or {})
         if host:
             attrs['host'] = host
+        if node:
+            attrs['hypervisor_hostname'] = node
         if group is not None:
             attrs['scheduler_hints'] = {'group': group.id}
         server = conn.compute.create_server(**attrs)
