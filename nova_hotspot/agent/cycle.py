@@ -29,6 +29,7 @@ from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
 from nova_hotspot.core import order
 from nova_hotspot.core import validate
+from nova_hotspot.core import words
 
 LOG = logging.getLogger(__name__)
 
@@ -246,7 +247,8 @@ class Agent:
             LOG.info('cycle %d: %d migration(s) in flight in Nova (%s): '
                      'those servers and their groups wait', report.number,
                      len(collection.migrating),
-                     ', '.join(sorted(collection.migrating)))
+                     ', '.join(sorted(words.label_in(cluster, s)
+                                      for s in collection.migrating)))
         report.hotspots = detect.detect(cluster)
         self.marks.publish(self.cloud, settings, collection, report.number)
         hot = [h.host for h in report.hotspots]
@@ -288,4 +290,5 @@ class Agent:
         for outcome in report.outcomes:
             level = logging.INFO if outcome.result in (
                 'completed', 'dry-run') else logging.WARNING
-            LOG.log(level, 'cycle %d: %s', report.number, outcome)
+            LOG.log(level, 'cycle %d: %s', report.number,
+                    plan_report.outcome_line(outcome, cluster))

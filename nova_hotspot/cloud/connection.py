@@ -68,7 +68,7 @@ class Cloud:
     ``hypervisors``, ``inventories`` (Placement), ``servers`` (listing,
     one server, servers on a host, live migration, diagnostics),
     ``groups``, ``aggregates``, ``services`` (nova-compute),
-    ``migrations`` (a server's latest, a failure's reason).
+    ``migrations`` (a server's latest, a failure's reason, an abort).
     """
 
     def __init__(self, conn, counter):

@@ -48,6 +48,7 @@ from nova_hotspot.core import load
 from nova_hotspot.core import model
 from nova_hotspot.core import options as options_mod
 from nova_hotspot.core import plan as plan_mod
+from nova_hotspot.core import words
 from nova_hotspot.strategies import base
 from nova_hotspot.strategies import cure_search
 
@@ -164,6 +165,7 @@ class _Planner:
                 strategy.headroom * state.mem_limit_array + self.hard_mem,
                 strategy.headroom))
         self.migrations = []
+        self.cured = []
         self.why = {}
         self.roomy = None
         self.commits_since_roomy = 0
@@ -198,7 +200,8 @@ class _Planner:
                                                   reason))
         return plan_mod.Plan(self.strategy.name, tuple(self.migrations),
                              tuple(unresolved),
-                             source_margin=self.strategy.source_margin)
+                             source_margin=self.strategy.source_margin,
+                             cured=tuple(self.cured))
 
     def _cure(self, hi):
         state, strategy = self.state, self.strategy
@@ -227,13 +230,15 @@ class _Planner:
             need_mem = self._need(hi, 'mem', mem_over, margin)
             if sum(c.cpu for c in candidates) < need_cpu \
                     or sum(c.mem for c in candidates) < need_mem:
-                self.why[hi] = ('even moving every server that may move '
-                                'would leave it over its threshold')
+                self.why[hi] = ('too few movable servers: even moving '
+                                'every server that may move would leave '
+                                'it over its threshold')
                 continue
             if self._cure_to(hi, candidates, need_cpu, need_mem, margin):
                 return
-            self.why[hi] = (f'no set of at most {self._most_moves(candidates)}'
-                            ' moves found within the search budget cures it '
+            self.why[hi] = (f'no placeable set: no set of at most '
+                            f'{self._most_moves(candidates)} moves found '
+                            'within the search budget cures it '
                             'with every server on a host that stays under '
                             'its thresholds and holds no other member of '
                             'its group')
@@ -382,7 +387,7 @@ class _Planner:
         hot = ' and '.join(r for r, over in (
             ('CPU', state.cpu_over(hi)),
             ('memory', state.mem_over(hi))) if over)
-        before = _usage(state, hi)
+        before = words.state_usage(state, hi)
         pairs = sorted(zip(chosen, targets), key=lambda p: -(
             self.w_cpu * p[0].cpu * p[0].cpu + self.w_mem * p[0].mem
             * p[0].mem))
@@ -390,21 +395,25 @@ class _Planner:
         for c, hj in pairs:
             state.move(c.si, hj)
             done.append((c, hj))
-        after = _usage(state, hi)
+        after = words.state_usage(state, hi)
         self.commits_since_roomy += 1
-        margin = (f'keeps {headroom:.0%} headroom' if headroom
+        margin = (f'keeps {words.percent(headroom)} headroom' if headroom
                   else 'stays under its thresholds (no target had room for '
                        'the headroom)')
-        cures = (f'leaves it {source_margin:.0%} under its {hot} '
+        cures = (f'leaves it {words.percent(source_margin)} under its {hot} '
                  'threshold' if source_margin else 'cures it')
-        for c, hj in done:
+        # The set is explained once, for its host; each move says only
+        # what is its own.
+        self.cured.append(plan_mod.Cured(
+            source.name,
+            f'{words.plural(len(done), "move")} copying '
+            f'{words.data(data)}, the least data that {cures} ({before} -> '
+            f'{after})'))
+        for k, (c, hj) in enumerate(done, 1):
             role = c.server.role.value if c.server.role else 'ungrouped'
             self.migrations.append(plan_mod.Migration(
                 c.server.id, source.name, cluster.hosts[hj].name,
-                f'{role} server {c.server.id} (cpu {c.cpu:.6g}, mem '
-                f'{c.mem:.6g}) lowers {hot} on {source.name}: one of '
-                f'{len(done)} move(s) copying {data:.6g} MB, the least data '
-                f'that {cures} ({before} -> {after}); '
+                f'{role}, move {k} of {len(done)} off {source.name}; '
                 f'{cluster.hosts[hj].name} {margin} and holds no member of '
                 f'its group',
                 data))
@@ -419,8 +428,3 @@ def _inverse_square(mean):
 def _roles_text(roles):
     return ', '.join(sorted(name for name, role in ROLE_NAMES.items()
                             if role in roles))
-
-
-def _usage(state, hi):
-    return (f'cpu {state.cpu_used[hi]:.6g}/{state.cpu_limit[hi]:.6g}, '
-            f'mem {state.mem_used[hi]:.6g}/{state.mem_limit[hi]:.6g}')
