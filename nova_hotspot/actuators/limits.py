@@ -87,11 +87,19 @@ class Cooldowns:
         #: Called (no arguments) after each record, e.g. to persist.
         self.on_change = None
 
-    def record(self, server_id, now, result, notify=True):
+    def record(self, server_id, now, result):
         with self._lock:
             self._last[server_id] = (now, result)
-        if notify and self.on_change is not None:
+        if self.on_change is not None:
             self.on_change()
+
+    def restore(self, items):
+        """Take back ``items()`` saved earlier ({server id: (time,
+        result)}); an attempt held already that is newer stays."""
+        with self._lock:
+            for server_id, (when, result) in items.items():
+                if when > self._last.get(server_id, (float('-inf'),))[0]:
+                    self._last[server_id] = (when, result)
 
     def items(self, now=None):
         """{server id: (time, result)}, only those still cooling down when
@@ -178,10 +186,11 @@ class Quarantine:
             return [(h, u, w) for h, (u, w) in self._until.items()]
 
     def restore(self, items, now):
-        """Take back ``items()`` saved earlier (expired ones dropped)."""
+        """Take back ``items()`` saved earlier (expired ones dropped; a
+        quarantine held already that lasts longer stays)."""
         with self._lock:
             for host, until, why in items:
-                if until > now:
+                if until > max(now, self._until.get(host, (0.0,))[0]):
                     self._until[host] = (until, why)
 
 
