@@ -10,6 +10,7 @@ import gc
 import itertools
 import json
 import math
+import operator
 
 import numpy
 
@@ -246,14 +247,33 @@ def _first_not(values, allowed):
     return next(i for i, v in enumerate(values) if type(v) not in allowed)
 
 
-def _column(records, field, default=None):
-    return list(map(dict.get, records, itertools.repeat(field),
-                    itertools.repeat(default)))
+class _Fields:
+    """The columns of ``records`` (objects): all of ``names`` in one pass
+    (``operator.itemgetter``) when every record has every one of them, as
+    snapshots written by ``to_dict`` do; else each column on its own
+    (``dict.get``, with the field's default)."""
+
+    def __init__(self, records, names):
+        self.records = records
+        self._columns = {}
+        try:
+            rows = list(map(operator.itemgetter(*names), records))
+        except KeyError:
+            return
+        self._columns = dict(zip(names, zip(*rows)))
+
+    def column(self, field, default=None):
+        values = self._columns.get(field)
+        if values is None:
+            values = list(map(dict.get, self.records,
+                              itertools.repeat(field),
+                              itertools.repeat(default)))
+        return values
 
 
 def _scan_string(records, field, required):
     """(values, first suspect) of a string field."""
-    values = _column(records, field)
+    values = records.column(field)
     allowed = {str} if required else {str, type(None)}
     suspect = _first_not(values, allowed)
     # Values before a wrong type are all strings (or None): the empty one
@@ -268,7 +288,7 @@ def _scan_number(records, field, strict=False, default=None, low=None):
     """(numpy values, first suspect) of a number field; a missing value
     takes ``default`` (None: missing is a suspect). ``low`` (threshold
     fields) makes values <= it suspects too, and values above 1."""
-    values = _column(records, field)
+    values = records.column(field)
     allowed = _NUMBER_TYPES if default is None else \
         _NUMBER_TYPES | {type(None)}
     suspect = _first_not(values, allowed)
@@ -293,7 +313,7 @@ def _scan_threshold(records, field, default):
 
 
 def _scan_flag(records, field, default):
-    values = _column(records, field, default)
+    values = records.column(field, default)
     suspect = _first_not(values, {bool})
     if suspect is not None:
         return None, suspect
@@ -330,6 +350,8 @@ def _host_columns(records, default_cpu_threshold, default_mem_threshold):
         return _host(i, data, default_cpu_threshold, default_mem_threshold)
     _objects_only(records, lambda prefix: _host_columns(
         prefix, default_cpu_threshold, default_mem_threshold), read)
+    fields = records
+    records = _Fields(records, _HOST_FIELDS)
     names, s_name = _scan_string(records, 'name', True)
     vcpus, s_vcpus = _scan_number(records, 'vcpus')
     memory, s_memory = _scan_number(records, 'memory_mb')
@@ -338,8 +360,8 @@ def _host_columns(records, default_cpu_threshold, default_mem_threshold):
     mem_th, s_mem_th = _scan_threshold(records, 'mem_threshold',
                                        default_mem_threshold)
     enabled, s_enabled = _scan_flag(records, 'enabled', True)
-    _read_from(records, _earliest(s_name, s_vcpus, s_memory, s_cpu_th,
-                                  s_mem_th, s_enabled), read)
+    _read_from(fields, _earliest(s_name, s_vcpus, s_memory, s_cpu_th,
+                                 s_mem_th, s_enabled), read)
     return read, dict(host_names=names, host_vcpus=vcpus,
                       host_memory_mb=memory, host_cpu_threshold=cpu_th,
                       host_mem_threshold=mem_th, host_enabled=enabled)
@@ -347,7 +369,9 @@ def _host_columns(records, default_cpu_threshold, default_mem_threshold):
 
 def _server_columns(records):
     _objects_only(records, _server_columns, _server)
-    roles = _column(records, 'role')
+    fields = records
+    records = _Fields(records, _SERVER_FIELDS)
+    roles = records.column('role')
     s_role = _first_not(roles, {str, type(None)})
     head = roles if s_role is None else roles[:s_role]
     if not set(head) <= _ROLE_VALUES:
@@ -366,13 +390,18 @@ def _server_columns(records):
     for field in ('name', 'status', 'project'):
         suspects.append(_scan_string(records, field, False)[1])
     suspects.append(_scan_flag(records, 'pinned', False)[1])
-    _read_from(records, _earliest(*suspects), _server)
+    _read_from(fields, _earliest(*suspects), _server)
     return dict(server_ids=ids, server_host_names=hosts,
                 server_cpu=numbers['cpu'], server_mem=numbers['mem'],
                 server_groups=groups)
 
 
 _ROLE_VALUES = frozenset(ROLES) | {None}
+_HOST_FIELDS = ('name', 'vcpus', 'memory_mb', 'cpu_threshold',
+                'mem_threshold', 'enabled')
+_SERVER_FIELDS = ('id', 'host', 'vcpus', 'memory_mb', 'cpu', 'mem',
+                  'data_mb', 'role', 'group', 'name', 'status', 'project',
+                  'pinned')
 
 
 def from_dict(data, default_cpu_threshold=None, default_mem_threshold=None):
