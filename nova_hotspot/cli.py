@@ -15,12 +15,14 @@ from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plan_report
 from nova_hotspot import plugins
+from nova_hotspot import version
+from nova_hotspot.core import defaults
 from nova_hotspot.core import options
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
 
 #: The threshold a host that gives none gets, unless the command line says.
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = defaults.CPU_THRESHOLD
 
 EXIT_USAGE = 2          # bad input or option: nothing was planned
 EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
@@ -54,21 +56,29 @@ def _strategy_option(text):
 
 
 def _threshold(text):
+    problem = f'must be a number in {defaults.FRACTION_RANGE}, got {text!r}'
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'must be a number in (0, 1], got {text!r}') from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(
-            f'must be a number in (0, 1], got {text!r}')
+        raise argparse.ArgumentTypeError(problem) from None
+    if not defaults.is_fraction(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
+
+
+def strategy_help():
+    """``--strategy`` help naming the registered strategies."""
+    return (f'planning strategy: '
+            f'{", ".join(plugins.names(plugins.STRATEGIES))} '
+            f'(default: {defaults.STRATEGY})')
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='nova-hotspot',
         description='Find hot compute hosts and plan live migrations.')
+    parser.add_argument('--version', action='version',
+                        version=f'%(prog)s {version.version_string()}')
     commands = parser.add_subparsers(dest='command', required=True,
                                      metavar='COMMAND')
     plan = commands.add_parser(
@@ -78,8 +88,8 @@ def build_parser():
     plan.add_argument('--snapshot', metavar='FILE',
                       help='snapshot JSON file, or - for standard input')
     _live_arguments(plan)
-    plan.add_argument('--strategy', default='paper',
-                      help='planning strategy (default: %(default)s)')
+    plan.add_argument('--strategy', default=defaults.STRATEGY,
+                      help=strategy_help())
     plan.add_argument('--strategy-option', type=_strategy_option,
                       action='append', default=[], metavar='NAME=VALUE',
                       help='an option of the strategy, e.g. headroom=0.1 '
@@ -120,7 +130,9 @@ def build_parser():
     what_if.add_argument('--strategy', action='append', dest='strategies',
                          metavar='NAME',
                          help='compare only this strategy (repeatable; '
-                              'default: every registered one)')
+                              'default: every registered one: '
+                              f'{", ".join(plugins.names(plugins.STRATEGIES))}'
+                              ')')
     for option in ('--cpu-threshold', '--mem-threshold'):
         what_if.add_argument(option, type=_threshold,
                              default=DEFAULT_THRESHOLD, metavar='FRACTION',

@@ -68,9 +68,10 @@ ALLOWED = {
     'actuators': {'exceptions', 'core', 'strategies', 'cloud', 'collect'},
     'plugins': {'exceptions'},
     'metrics': {'exceptions'},
+    'version': set(),       # the installed version, from package metadata
     'plan_report': {'exceptions', 'core', 'strategies'},
     'agent': PLANNING | {'conf', 'cloud', 'collect', 'usage', 'actuators',
-                         'metrics'},
+                         'metrics', 'version'},
     'cli': None,            # the top: anything
 }
 #: Libraries that talk to OpenStack (or HTTP): only cloud/ imports them,
