@@ -90,20 +90,12 @@ def build_parser():
     _live_arguments(plan)
     plan.add_argument('--strategy', default=defaults.STRATEGY,
                       help=strategy_help())
-    plan.add_argument('--strategy-option', type=_strategy_option,
-                      action='append', default=[], metavar='NAME=VALUE',
-                      help='an option of the strategy, e.g. headroom=0.1 '
-                           'for cure (repeatable; see doc/strategies.md)')
+    _strategy_option_argument(
+        plan, 'an option of the strategy, e.g. headroom=0.1 for cure '
+              '(repeatable; see doc/strategies.md)')
     plan.add_argument('--format', choices=('table', 'json'),
                       default='table', help='output (default: %(default)s)')
-    plan.add_argument('--cpu-threshold', type=_threshold,
-                      default=DEFAULT_THRESHOLD, metavar='FRACTION',
-                      help='CPU threshold of hosts that give none '
-                           '(default: %(default)s)')
-    plan.add_argument('--mem-threshold', type=_threshold,
-                      default=DEFAULT_THRESHOLD, metavar='FRACTION',
-                      help='memory threshold of hosts that give none '
-                           '(default: %(default)s)')
+    _threshold_arguments(plan)
     plan.set_defaults(func=cmd_plan)
     snap = commands.add_parser(
         'snapshot', help='save a live cloud as a snapshot file',
@@ -133,13 +125,28 @@ def build_parser():
                               'default: every registered one: '
                               f'{", ".join(plugins.names(plugins.STRATEGIES))}'
                               ')')
-    for option in ('--cpu-threshold', '--mem-threshold'):
-        what_if.add_argument(option, type=_threshold,
-                             default=DEFAULT_THRESHOLD, metavar='FRACTION',
-                             help=f'{option[2:5].upper()} threshold of hosts '
-                                  'that give none (default: %(default)s)')
+    _strategy_option_argument(
+        what_if, 'an option for the compared strategies that declare it, '
+                 'e.g. headroom=0.1 for cure (repeatable; see '
+                 'doc/strategies.md)')
+    _threshold_arguments(what_if)
     what_if.set_defaults(func=cmd_compare)
     return parser
+
+
+def _strategy_option_argument(parser, help_text):
+    parser.add_argument('--strategy-option', type=_strategy_option,
+                        action='append', default=[], metavar='NAME=VALUE',
+                        help=help_text)
+
+
+def _threshold_arguments(parser):
+    for option, resource in (('--cpu-threshold', 'CPU'),
+                             ('--mem-threshold', 'memory')):
+        parser.add_argument(option, type=_threshold,
+                            default=DEFAULT_THRESHOLD, metavar='FRACTION',
+                            help=f'{resource} threshold of hosts that give '
+                                 'none (default: %(default)s)')
 
 
 def _live_arguments(parser):
@@ -197,28 +204,34 @@ def read_snapshot(path, cpu_threshold, mem_threshold):
         raise exceptions.InvalidSnapshot(f'{path}: {exc}') from None
 
 
-def cmd_plan(args):
+def plan_cluster(args):
+    """The cluster to plan and, for a live cloud, why each host that is no
+    target is not one (None for a snapshot): from ``args.snapshot`` or
+    ``args.cloud``/``args.config_file``, as ``plan`` takes them."""
     live = args.cloud or args.config_file
     if bool(args.snapshot) == bool(live):
         raise exceptions.ConfigError(
             'plan: give either --snapshot FILE or a live cloud '
             '(--cloud NAME and/or --config-file FILE)')
-    if live:
-        # With --config-file the thresholds are [hotspot]'s; with only
-        # --cloud they are the command line's.
-        explicit = not args.config_file
-        collection = _collect_live(
-            args, args.cpu_threshold if explicit else None,
-            args.mem_threshold if explicit else None)
-        cluster = collection.cluster
-        not_targets = [{'host': f.name, 'reason': f.why_not_target}
-                       for f in collection.hosts.values() if not f.target]
-    else:
-        cluster = read_snapshot(args.snapshot, args.cpu_threshold,
-                                args.mem_threshold)
-        not_targets = None
-    strategy = plugins.load_strategy(args.strategy,
-                                     **dict(args.strategy_option))
+    if not live:
+        return read_snapshot(args.snapshot, args.cpu_threshold,
+                             args.mem_threshold), None
+    # With --config-file the thresholds are [hotspot]'s; with only
+    # --cloud they are the command line's.
+    explicit = not args.config_file
+    collection = _collect_live(
+        args, args.cpu_threshold if explicit else None,
+        args.mem_threshold if explicit else None)
+    not_targets = [{'host': f.name, 'reason': f.why_not_target}
+                   for f in collection.hosts.values() if not f.target]
+    return collection.cluster, not_targets
+
+
+def plan_report_of(cluster, strategy_name, strategy_options=(),
+                   not_targets=None):
+    """Plan ``cluster`` with a strategy and validate the plan: the report
+    (``plan_report.build``) and whether the validator accepted it."""
+    strategy = plugins.load_strategy(strategy_name, **dict(strategy_options))
     plan = strategy.plan(cluster)
     violations = validate.validate_plan(cluster, plan)
     report = plan_report.build(cluster, plan, violations)
@@ -226,11 +239,22 @@ def cmd_plan(args):
         # A live cloud: why each host that is no target is not one (down,
         # disabled, excluded, quarantined after a failed migration...).
         report['not_targets'] = not_targets
-    if args.format == 'json':
-        print(dumps(report))
-    else:
-        print(plan_report.format_table(report))
-    return EXIT_INVALID_PLAN if violations else 0
+    return report, not violations
+
+
+def render_plan(report, output_format):
+    """The text ``plan`` prints for ``report``: JSON or the table."""
+    if output_format == 'json':
+        return dumps(report)
+    return plan_report.format_table(report)
+
+
+def cmd_plan(args):
+    cluster, not_targets = plan_cluster(args)
+    report, valid = plan_report_of(cluster, args.strategy,
+                                   args.strategy_option, not_targets)
+    print(render_plan(report, args.format))
+    return 0 if valid else EXIT_INVALID_PLAN
 
 
 def cmd_compare(args):
@@ -242,7 +266,8 @@ def cmd_compare(args):
                 f'{", ".join(known)})')
     cluster = read_snapshot(args.snapshot, args.cpu_threshold,
                             args.mem_threshold)
-    reports = compare.compare(cluster, args.strategies)
+    reports = compare.compare(cluster, args.strategies,
+                              args.strategy_option)
     if args.format == 'json':
         print(dumps(compare.to_json(reports)))
     else:

@@ -12,6 +12,7 @@ import time
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
 from nova_hotspot.core import load
+from nova_hotspot.core import lowers
 from nova_hotspot.core import validate
 
 
@@ -21,10 +22,8 @@ class PlanMetrics:
 
     A *mis-migration* is a move that lowers no resource that is over its
     threshold on the source at the time of the move (e.g. moving a server
-    with no CPU use off a host that is hot only in CPU). For a plan with a
-    ``source_margin`` m, a resource that was over its threshold on the
-    source before the plan counts as over until it is down to (1 - m) x
-    its limit. Utilisation spread
+    with no CPU use off a host that is hot only in CPU; ``core.lowers``,
+    which also applies a plan's ``source_margin``). Utilisation spread
     is the population standard deviation of per-host use / capacity.
     """
 
@@ -73,28 +72,14 @@ def measure(cluster, plan):
     vcpus = [h.vcpus for h in cluster.hosts]
     memory = [h.memory_mb for h in cluster.hosts]
     hot_before = set(start.hot_hosts())
-    keep = 1.0 - plan.source_margin
-    # Per host, the levels above which a resource still needs lowering.
-    cpu_level = list(start.cpu_limit)
-    mem_level = list(start.mem_limit)
-    for hi in hot_before:
-        if start.cpu_over(hi):
-            cpu_level[hi] = min(cpu_level[hi], keep * start.cpu_limit[hi])
-        if start.mem_over(hi):
-            mem_level[hi] = min(mem_level[hi], keep * start.mem_limit[hi])
+    levels = lowers.Levels(start, plan.source_margin)
     counts = {'breaks': 0, 'mis': 0, 'moves': 0, 'data': 0.0}
 
     def before(step, state):
         if step.problem is not None:
             return
         server = cluster.servers[step.server]
-        source = step.source
-        lowers_hot = (
-            (load.over_limit(state.cpu_used[source], cpu_level[source])
-             and server.cpu > 0)
-            or (load.over_limit(state.mem_used[source], mem_level[source])
-                and server.mem > 0))
-        if not lowers_hot:
+        if not levels.lowered(state, server, step.source):
             counts['mis'] += 1
         if state.group_has_member_on(server.group, step.target):
             counts['breaks'] += 1
@@ -133,20 +118,37 @@ def run_strategy(name, strategy, cluster, sources=None):
     return StrategyReport(name, seconds, measure(cluster, plan))
 
 
-def compare(cluster, names=None):
-    """A StrategyReport per registered strategy (or per name in ``names``),
-    each loaded with its default options."""
+def compare(cluster, names=None, options=()):
+    """A StrategyReport per registered strategy (or per name in ``names``).
+
+    ``options`` (name, value) pairs, as ``--strategy-option`` gives them,
+    go to each compared strategy that declares the option; the others get
+    their defaults. An option no compared strategy declares is a
+    ConfigError."""
     if names is None:
         names = plugins.names(plugins.STRATEGIES)
-    reports = []
+    given = dict(options)
+    taken = set()
+    loaded = []
     for name in names:
         try:
-            strategy = plugins.load_strategy(name)
+            declared = {o.name for o in plugins.load_strategy(name).OPTIONS}
         except exceptions.NovaHotspotError as exc:
-            reports.append(StrategyReport(name, 0.0, None, str(exc)))
+            # A broken plugin is a row of its own, not the end of all.
+            loaded.append((name, StrategyReport(name, 0.0, None, str(exc))))
             continue
-        reports.append(run_strategy(name, strategy, cluster))
-    return reports
+        mine = {k: v for k, v in given.items() if k in declared}
+        taken |= set(mine)
+        # A value the strategy refuses is the operator's to fix: raised.
+        loaded.append((name, plugins.load_strategy(name, **mine)))
+    unknown = sorted(set(given) - taken)
+    if unknown:
+        raise exceptions.ConfigError(
+            f'compare: --strategy-option {unknown[0]}: no compared strategy '
+            f'takes it (compared: {", ".join(names)})')
+    return [strategy if isinstance(strategy, StrategyReport)
+            else run_strategy(name, strategy, cluster)
+            for name, strategy in loaded]
 
 
 #: Table columns: heading, and how to get the cell from a report.

@@ -26,6 +26,14 @@ Metrics:
   quarantine (a migration to them failed, timed out or was given up by
   Nova's conductor;
   ``[hotspot] target_quarantine``).
+- ``nova_hotspot_api_calls_total{call}``: HTTP calls the agent made, by
+  call (method, endpoint port, path with ids as ``{id}``, e.g. ``GET
+  8778/resource_providers/{id}/inventories``).
+- ``nova_hotspot_collect_seconds``: how long the last collection took
+  (listings, inventories, usage and the build).
+- ``nova_hotspot_placement_inventories_total{source}``: host inventories
+  collected, by where they came from: ``cache`` (the provider's
+  generation had not changed) or ``placement`` (read).
 """
 
 import prometheus_client
@@ -33,6 +41,7 @@ import prometheus_client
 CYCLE_RESULTS = ('ok', 'failed', 'standby')
 MIGRATION_RESULTS = ('completed', 'refused', 'failed', 'timeout',
                      'skipped', 'not-started', 'dry-run')
+INVENTORY_SOURCES = ('cache', 'placement')
 
 
 class Metrics:
@@ -69,12 +78,25 @@ class Metrics:
             'nova_hotspot_targets_quarantined',
             'Target hosts put in quarantine after a migration to them '
             'failed, timed out or was given up by Nova.', registry=reg)
+        self.api_calls = prometheus_client.Counter(
+            'nova_hotspot_api_calls', 'HTTP calls made, by call.',
+            ['call'], registry=reg)
+        self.collect_seconds = prometheus_client.Gauge(
+            'nova_hotspot_collect_seconds',
+            'Duration of the last collection.', registry=reg)
+        self.placement_inventories = prometheus_client.Counter(
+            'nova_hotspot_placement_inventories',
+            'Host inventories collected, by source: cache (provider '
+            'generation unchanged) or placement (read).', ['source'],
+            registry=reg)
         # Every label value exists from the start (at 0), so a rate() or
         # an alert on it works before the first event.
         for result in CYCLE_RESULTS:
             self.cycles.labels(result)
         for result in MIGRATION_RESULTS:
             self.migrations.labels(result)
+        for source in INVENTORY_SOURCES:
+            self.placement_inventories.labels(source)
 
     def cycle(self, report, leading):
         """Count one finished ``cycle.CycleReport``."""
@@ -89,6 +111,12 @@ class Metrics:
         if report.collection is not None:
             self.hot_hosts.set(len(report.hotspots))
             self.stuck.set(len(report.collection.stuck))
+            self.collect_seconds.set(report.collection.seconds)
+            for source, count in \
+                    report.collection.inventory_sources.items():
+                self.placement_inventories.labels(source).inc(count)
+        for call, count in report.api_calls.items():
+            self.api_calls.labels(call).inc(count)
         if report.violations:
             self.plans_rejected.inc()
         for outcome in report.outcomes:

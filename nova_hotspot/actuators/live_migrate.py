@@ -8,7 +8,12 @@ fresh cluster); then ask Nova to live-migrate it to the target
 (``block_migration='auto'``, never forced: the scheduler still checks the
 target); then follow the server and the migrations API until the
 migration completes, fails or ``migration_timeout`` passes. A refused or
-failed migration is recorded with Nova's reason.
+failed migration is recorded with Nova's reason. One that times out is
+aborted through Nova's server migrations API (microversion 2.65, so a
+queued or preparing one too) and followed for at most min(migration_timeout,
+60 s): its outcome says "aborted, server ACTIVE on <source>", "not aborted:
+<Nova's reason>" or "abort requested, still in flight after Ns" (what
+the collector later judges stuck).
 """
 
 import logging
@@ -18,10 +23,14 @@ from nova_hotspot import exceptions
 from nova_hotspot.actuators import base
 from nova_hotspot.actuators import limits
 from nova_hotspot.actuators import recheck
+from nova_hotspot.core import words
 
 LOG = logging.getLogger(__name__)
 
 FAILED_MIGRATION = frozenset({'error', 'failed', 'cancelled'})
+#: How long the outcome of an abort is followed, at most (and at most
+#: migration_timeout).
+ABORT_FOLLOW_SECONDS = 60.0
 
 
 class LiveMigrateActuator(base.Actuator):
@@ -56,11 +65,12 @@ class LiveMigrateActuator(base.Actuator):
     def run_one(self, cloud, collection, migration, gate):
         outcome = limits.Outcome(migration.server, migration.source,
                                  migration.target, 'skipped')
+        who = words.label_in(collection.cluster, migration.server)
 
         def progress(text):
             stamp = self.clock() - (outcome.started or self.clock())
             outcome.progress.append(f'{stamp:5.1f}s {text}')
-            LOG.info('migration %s %s -> %s: %s', migration.server,
+            LOG.info('migration %s %s -> %s: %s', who,
                      migration.source, migration.target, text)
 
         try:
@@ -70,8 +80,7 @@ class LiveMigrateActuator(base.Actuator):
             return outcome
         if problem:
             outcome.reason = f'fresh state: {problem}'
-            LOG.warning('not migrating %s: %s', migration.server,
-                        outcome.reason)
+            LOG.warning('not migrating %s: %s', who, outcome.reason)
             return outcome
 
         outcome.started = self.clock()
@@ -88,9 +97,31 @@ class LiveMigrateActuator(base.Actuator):
         return self._follow(cloud, migration, outcome, progress)
 
     def _follow(self, cloud, migration, outcome, progress):
-        deadline = outcome.started + self.limits.migration_timeout
+        watched = self._watch(cloud, migration, outcome, progress,
+                              outcome.started
+                              + self.limits.migration_timeout)
+        if watched is None:
+            return self._abort(cloud, migration, outcome, progress)
+        server, (outcome.result, outcome.reason) = watched
+        if outcome.result == 'failed':
+            why = self._nova_reason(cloud, migration.server)
+            if why:
+                outcome.reason += f'; Nova: {why}'
+            if why.startswith('conductor_') and \
+                    server.host == migration.source:
+                # Nova's conductor refused it (scheduler or pre-checks)
+                # before anything moved.
+                outcome.result = 'refused'
+            LOG.warning('migration of %s to %s failed: %s',
+                        migration.server, migration.target, outcome.reason)
+        outcome.finished = self.clock()
+        return outcome
+
+    def _watch(self, cloud, migration, outcome, progress, deadline):
+        """Poll the server and its migration record until the migration
+        is over, (server, (result, reason)), or ``deadline`` passes,
+        None."""
         last = None
-        record = None
         while True:
             self.sleep(self.limits.poll_interval)
             try:
@@ -98,7 +129,7 @@ class LiveMigrateActuator(base.Actuator):
                 record = cloud.migrations.latest_live(migration.server)
             except exceptions.CloudError as exc:
                 progress(f'poll failed: {exc}')
-                server = None
+                server = record = None
             if record is not None:
                 outcome.migration_id = str(record.id)
             if server is not None:
@@ -112,29 +143,55 @@ class LiveMigrateActuator(base.Actuator):
                     last = state
                 done = self._finished(server, record, migration)
                 if done is not None:
-                    outcome.result, outcome.reason = done
-                    if outcome.result == 'failed':
-                        why = self._nova_reason(cloud, migration.server)
-                        if why:
-                            outcome.reason += f'; Nova: {why}'
-                        if why.startswith('conductor_') and \
-                                server.host == migration.source:
-                            # Nova's conductor refused it (scheduler or
-                            # pre-checks) before anything moved.
-                            outcome.result = 'refused'
-                        LOG.warning('migration of %s to %s failed: %s',
-                                    migration.server, migration.target,
-                                    outcome.reason)
-                    outcome.finished = self.clock()
-                    return outcome
+                    return server, done
             if self.clock() >= deadline:
-                outcome.result = 'timeout'
-                outcome.reason = (f'not finished after '
-                                  f'{self.limits.migration_timeout:g}s')
-                outcome.finished = self.clock()
-                LOG.warning('migration of %s: %s', migration.server,
-                            outcome.reason)
-                return outcome
+                return None
+
+    def _abort(self, cloud, migration, outcome, progress):
+        """After ``migration_timeout``: ask Nova to abort the migration
+        and follow the result for at most min(migration_timeout,
+        ABORT_FOLLOW_SECONDS). The outcome stays ``timeout`` (its target
+        is quarantined) unless the migration ended otherwise meanwhile;
+        one still in flight is left to Nova (the collector judges it
+        stuck later)."""
+        timeout = self.limits.migration_timeout
+        outcome.result = 'timeout'
+        outcome.reason = f'not finished after {timeout:g}s'
+        try:
+            if outcome.migration_id is None:
+                record = cloud.migrations.latest_live(migration.server)
+                if record is None:
+                    raise exceptions.CloudError('Nova has no record of it')
+                outcome.migration_id = str(record.id)
+            cloud.migrations.abort(migration.server, outcome.migration_id)
+        except exceptions.CloudError as exc:
+            outcome.reason += f'; not aborted: {exc}'
+        else:
+            progress(f'abort of migration {outcome.migration_id} requested')
+            follow = min(timeout, ABORT_FOLLOW_SECONDS)
+            watched = self._watch(cloud, migration, outcome, progress,
+                                  self.clock() + follow)
+            if watched is None:
+                outcome.reason += (f'; abort requested, still in flight '
+                                   f'after {follow:g}s')
+            else:
+                server, (result, reason) = watched
+                if result == 'completed':
+                    outcome.result = 'completed'
+                    outcome.reason = 'completed while being aborted'
+                elif server.status == 'ACTIVE' and \
+                        server.host == migration.source:
+                    outcome.reason += (f'; aborted, server ACTIVE on '
+                                       f'{server.host}')
+                else:
+                    outcome.result = 'failed'
+                    outcome.reason += f'; aborted: {reason}'
+        outcome.finished = self.clock()
+        level = logging.INFO if outcome.result == 'completed' else \
+            logging.WARNING
+        LOG.log(level, 'migration of %s to %s: %s', migration.server,
+                migration.target, outcome.reason)
+        return outcome
 
     @staticmethod
     def _nova_reason(cloud, server_id):

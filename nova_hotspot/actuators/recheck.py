@@ -14,6 +14,7 @@ from nova_hotspot.collect import build
 from nova_hotspot.core import detect
 from nova_hotspot.core import plan as plan_mod
 from nova_hotspot.core import validate
+from nova_hotspot.core import words
 
 
 def recheck(collection, migration, server, on_target, members,
@@ -52,8 +53,9 @@ def _explain(cluster, facts, pins, migration, server):
     for other in cluster.servers:
         if other.host == migration.target and other.id != mover.id and \
                 mover.group is not None and other.group == mover.group:
-            return (f'target {migration.target} now holds {other.id}, a '
-                    f'member of the same group')
+            return (f'target {migration.target} now holds '
+                    f'{words.server_label(other)}, a member of the same '
+                    'group')
     after = [dataclasses.replace(s, host=migration.target)
              if s.id == mover.id else s for s in cluster.servers]
     for hot in detect.detect(type(cluster)(cluster.hosts, after)):

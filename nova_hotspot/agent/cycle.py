@@ -21,12 +21,14 @@ from nova_hotspot.agent import state as state_mod
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
+from nova_hotspot.collect import inventories as collect_inventories
 from nova_hotspot.conf import hotspot as hotspot_conf
 from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
 from nova_hotspot.core import validate
+from nova_hotspot.core import words
 
 LOG = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ class Agent:
         self.cycles = 0
         self.rejected_plans = 0
         self.metrics = metrics_mod.Metrics()
+        #: Placement inventories kept across cycles (collect.inventories)
+        self.inventories = collect_inventories.InventoryCache()
         self.history = history_mod.HotHistory(
             self.settings.hot_samples_required,
             self.settings.hot_samples_window)
@@ -221,13 +225,16 @@ class Agent:
             self.usage, pins, quarantined,
             stuck_after=(settings.migration_timeout
                          + settings.stuck_migration_grace),
-            clock=self.clock)
+            clock=self.clock, cache=self.inventories,
+            workers=settings.placement_workers)
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
-                 '(%d API calls)', report.number, len(cluster.hosts),
-                 len(cluster.servers), collection.seconds,
-                 sum(collection.api_calls.values()))
+                 '(%d API calls; inventories: %d cached, %d read)',
+                 report.number, len(cluster.hosts), len(cluster.servers),
+                 collection.seconds, sum(collection.api_calls.values()),
+                 collection.inventory_sources.get('cache', 0),
+                 collection.inventory_sources.get('placement', 0))
         for problem in collection.problems:
             LOG.warning('cycle %d: %s', report.number, problem)
         for item in sorted(collection.stuck.values(),
@@ -239,7 +246,8 @@ class Agent:
             LOG.info('cycle %d: %d migration(s) in flight in Nova (%s): '
                      'those servers and their groups wait', report.number,
                      len(collection.migrating),
-                     ', '.join(sorted(collection.migrating)))
+                     ', '.join(sorted(words.label_in(cluster, s)
+                                      for s in collection.migrating)))
         report.hotspots = detect.detect(cluster)
         self.marks.publish(self.cloud, settings, collection, report.number)
         hot = [h.host for h in report.hotspots]
@@ -278,4 +286,5 @@ class Agent:
         for outcome in report.outcomes:
             level = logging.INFO if outcome.result in (
                 'completed', 'dry-run') else logging.WARNING
-            LOG.log(level, 'cycle %d: %s', report.number, outcome)
+            LOG.log(level, 'cycle %d: %s', report.number,
+                    plan_report.outcome_line(outcome, cluster))

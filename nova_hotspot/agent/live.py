@@ -58,7 +58,8 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     return collect_fetch.collect(
         cloud, collect_build.Options.from_settings(settings), usage, pins,
         quarantined, stuck_after=(settings.migration_timeout
-                                  + settings.stuck_migration_grace))
+                                  + settings.stuck_migration_grace),
+        workers=settings.placement_workers)
 
 
 def saved_state(settings, clock=time.time):

@@ -21,6 +21,9 @@ HYPERVISOR_LIST_MICROVERSION = '2.53'
 #: blocks the request, and an API worker, for rpc_response_timeout).
 #: 2.68: no "force" any more.
 LIVE_MIGRATE_MICROVERSION = '2.68'
+#: Aborting a live migration (``DELETE /servers/{id}/migrations/{id}``):
+#: >= 2.24 while it runs, >= 2.65 also while it is queued or preparing.
+ABORT_MICROVERSION = '2.65'
 
 
 def _server(server):
@@ -187,6 +190,18 @@ class Migrations:
                          migration_type='live-migration')]
         found.sort(key=lambda m: (m.created_at or '', m.id or 0))
         return found[-1] if found else None
+
+    def abort(self, server_id, migration_id):
+        """Ask Nova to abort live migration ``migration_id`` of a server
+        (Nova answers at once; the abort itself runs on the source
+        compute). Raises CloudError with Nova's reason when it refuses,
+        e.g. a migration Nova's conductor still pre-checks (``accepted``)
+        or one already over."""
+        with errors(f'migration {migration_id}'):
+            response = self._conn.compute.delete(
+                f'/servers/{server_id}/migrations/{migration_id}',
+                microversion=ABORT_MICROVERSION)
+            sdk_exc.raise_from_response(response)
 
     def failure_reason(self, server_id):
         """Why Nova says the last live migration of a server failed: the

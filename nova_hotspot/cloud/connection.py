@@ -6,6 +6,7 @@ exception.
 """
 
 import collections
+import re
 import threading
 import urllib.parse
 
@@ -20,10 +21,25 @@ from nova_hotspot.cloud import placement
 from nova_hotspot.cloud.translate import errors
 from nova_hotspot.conf import hotspot as hotspot_conf
 
+#: A path segment that names one thing (a uuid, a number): ``{id}``.
+_ID_SEGMENT = re.compile(r'^([0-9a-fA-F-]{32,36}|\d+)$')
+
+
+def call_name(method, url):
+    """The name of an API call: method, endpoint port and path with ids
+    as ``{id}``, e.g. ``GET 8778/resource_providers/{id}/inventories``.
+    (openstacksdk's own Prometheus counter labels each call by its whole
+    URL, one series per server or provider; this keeps one per call.)"""
+    parts = urllib.parse.urlsplit(url)
+    path = '/'.join('{id}' if _ID_SEGMENT.match(p) else p
+                    for p in parts.path.strip('/').split('/'))
+    return f'{method} {parts.port or ""}/{path}'
+
 
 class ApiCounter:
-    """Counts HTTP requests made through one requests.Session, by method
-    and endpoint port/service path; thread-safe. ``take()`` returns the
+    """Counts HTTP requests made through one requests.Session (its
+    response hook, which keystoneauth's session and the Prometheus client
+    both run), by ``call_name``; thread-safe. ``take()`` returns the
     counts since the last ``take()`` and starts again."""
 
     def __init__(self):
@@ -31,11 +47,7 @@ class ApiCounter:
         self._counts = collections.Counter()
 
     def hook(self, response, *args, **kwargs):
-        url = urllib.parse.urlsplit(response.request.url)
-        # The first path segment names the service well enough on every
-        # deployment style: /v2.1, /placement, /compute, /identity, /v3.
-        first = url.path.strip('/').split('/', 1)[0]
-        key = f'{response.request.method} {url.port or ""}/{first}'
+        key = call_name(response.request.method, response.request.url)
         with self._lock:
             self._counts[key] += 1
 
@@ -56,7 +68,7 @@ class Cloud:
     ``hypervisors``, ``inventories`` (Placement), ``servers`` (listing,
     one server, servers on a host, live migration, diagnostics),
     ``groups``, ``aggregates``, ``services`` (nova-compute),
-    ``migrations`` (a server's latest, a failure's reason).
+    ``migrations`` (a server's latest, a failure's reason, an abort).
     """
 
     def __init__(self, conn, counter):

@@ -114,6 +114,9 @@ class Collection:
     options: Options = Options()
     api_calls: dict = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
+    #: where the hosts' inventories came from: {'cache': n, 'placement':
+    #: m} (``collect.inventories``)
+    inventory_sources: dict = dataclasses.field(default_factory=dict)
     #: server id -> its host, for every server Nova is migrating now
     #: (whoever started it: a previous agent, an operator).
     migrating: dict = dataclasses.field(default_factory=dict)

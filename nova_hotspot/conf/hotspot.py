@@ -208,6 +208,13 @@ hotspot_opts = [
                     '2.53: hypervisor ids are the Placement resource '
                     'provider uuids; 2.47: the flavor is embedded in '
                     'servers).'),
+    cfg.IntOpt('placement_workers', default=8, min=1, max=64,
+               mutable=True,
+               help='Placement inventory reads in flight at once while '
+                    'collecting (a bounded pool of threads). Inventories '
+                    'are read only for resource providers whose '
+                    'generation changed since the last cycle; Nova\'s '
+                    'listings run meanwhile.'),
     cfg.PortOpt('metrics_port', default=0,
                 help='TCP port of the Prometheus metrics endpoint '
                      '(http://metrics_host:metrics_port/metrics: cycles, '

@@ -50,6 +50,7 @@ class Settings:
     diagnostics_sample_seconds: float
     excluded_hosts: frozenset
     excluded_projects: frozenset
+    placement_workers: int
     compute_api_version: str
     metrics_port: int
     metrics_host: str

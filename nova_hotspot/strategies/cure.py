@@ -9,8 +9,9 @@ doc/strategies.md):
   is back under its limit;
 * several moves per hot host when one is not enough: for each hot host a
   branch-and-bound search finds the set of its servers whose removal cures
-  it with the least data copied (then the fewest moves), up to
-  ``max_moves_per_host`` moves;
+  it with the least data copied (then the fewest moves), with no fixed cap
+  on the moves (``max_moves_per_host``, 0 by default: as many as the host
+  has candidates); the search's node budget, not the cap, bounds its time;
 * masters, slaves and ungrouped servers may all move, as ``movable_roles``
   allows; the group rule holds for every role: no server lands on a host
   holding another member of its group (nor two members of one group on the
@@ -47,6 +48,7 @@ from nova_hotspot.core import load
 from nova_hotspot.core import model
 from nova_hotspot.core import options as options_mod
 from nova_hotspot.core import plan as plan_mod
+from nova_hotspot.core import words
 from nova_hotspot.strategies import base
 from nova_hotspot.strategies import cure_search
 
@@ -73,6 +75,11 @@ _ROOMY_REFRESH = 32
 #: simulation, see doc/benchmarks.md.
 DEFAULT_SOURCE_MARGIN = 0.05
 
+#: The most moves a set may hold whatever ``max_moves_per_host`` says: the
+#: search recurses once per move, and this stays well inside Python's
+#: recursion limit (a host needing more is left hot, with the reason).
+_MOST_MOVES = 400
+
 #: Bounds on one hot host's share of the search_nodes budget.
 _HOST_NODES_MIN = 200
 _HOST_NODES_MAX = 50000
@@ -88,8 +95,10 @@ OPTIONS = (
         'headroom', options_mod.NUMBER, 0.05,
         "fraction of a target's limit to keep free", 0.0, 0.5),
     options_mod.Option(
-        'max_moves_per_host', options_mod.INTEGER, 16,
-        'most moves off one hot host', 1, 100),
+        'max_moves_per_host', options_mod.INTEGER, 0,
+        'most moves off one hot host (0: no fixed cap, as many as it has '
+        f'candidates up to {_MOST_MOVES}; search_nodes bounds the time)', 0,
+        _MOST_MOVES),
     options_mod.Option(
         'move_overhead', options_mod.NUMBER, 0.02,
         "per-move cost, fraction of the host's least curing data", 0.0,
@@ -156,6 +165,7 @@ class _Planner:
                 strategy.headroom * state.mem_limit_array + self.hard_mem,
                 strategy.headroom))
         self.migrations = []
+        self.cured = []
         self.why = {}
         self.roomy = None
         self.commits_since_roomy = 0
@@ -190,7 +200,8 @@ class _Planner:
                                                   reason))
         return plan_mod.Plan(self.strategy.name, tuple(self.migrations),
                              tuple(unresolved),
-                             source_margin=self.strategy.source_margin)
+                             source_margin=self.strategy.source_margin,
+                             cured=tuple(self.cured))
 
     def _cure(self, hi):
         state, strategy = self.state, self.strategy
@@ -219,16 +230,24 @@ class _Planner:
             need_mem = self._need(hi, 'mem', mem_over, margin)
             if sum(c.cpu for c in candidates) < need_cpu \
                     or sum(c.mem for c in candidates) < need_mem:
-                self.why[hi] = ('even moving every server that may move '
-                                'would leave it over its threshold')
+                self.why[hi] = ('too few movable servers: even moving '
+                                'every server that may move would leave '
+                                'it over its threshold')
                 continue
             if self._cure_to(hi, candidates, need_cpu, need_mem, margin):
                 return
-            self.why[hi] = (f'no set of at most '
-                            f'{strategy.max_moves_per_host} moves cures it '
+            self.why[hi] = (f'no placeable set: no set of at most '
+                            f'{self._most_moves(candidates)} moves found '
+                            'within the search budget cures it '
                             'with every server on a host that stays under '
                             'its thresholds and holds no other member of '
                             'its group')
+
+    def _most_moves(self, candidates):
+        """The most moves a curing set of ``candidates`` may hold: the
+        option when set, else all of them (never above _MOST_MOVES)."""
+        cap = self.strategy.max_moves_per_host or _MOST_MOVES
+        return min(cap, len(candidates), _MOST_MOVES)
 
     def _need(self, hi, resource, over, margin):
         """How much of ``resource`` host ``hi`` must shed: down to
@@ -262,7 +281,7 @@ class _Planner:
                 pool = [c for c in candidates if c.si not in excluded]
                 for keep in (1, _KEEP):
                     kept = cure_search.CoverSearch(pool, need_cpu, need_mem,
-                                        strategy.max_moves_per_host,
+                                        self._most_moves(candidates),
                                         self.host_nodes, keep).run()
                     for _cost, _moves, chosen in kept:
                         targets = self._assign(chosen, cpu_margin,
@@ -368,7 +387,7 @@ class _Planner:
         hot = ' and '.join(r for r, over in (
             ('CPU', state.cpu_over(hi)),
             ('memory', state.mem_over(hi))) if over)
-        before = _usage(state, hi)
+        before = words.state_usage(state, hi)
         pairs = sorted(zip(chosen, targets), key=lambda p: -(
             self.w_cpu * p[0].cpu * p[0].cpu + self.w_mem * p[0].mem
             * p[0].mem))
@@ -376,21 +395,25 @@ class _Planner:
         for c, hj in pairs:
             state.move(c.si, hj)
             done.append((c, hj))
-        after = _usage(state, hi)
+        after = words.state_usage(state, hi)
         self.commits_since_roomy += 1
-        margin = (f'keeps {headroom:.0%} headroom' if headroom
+        margin = (f'keeps {words.percent(headroom)} headroom' if headroom
                   else 'stays under its thresholds (no target had room for '
                        'the headroom)')
-        cures = (f'leaves it {source_margin:.0%} under its {hot} '
+        cures = (f'leaves it {words.percent(source_margin)} under its {hot} '
                  'threshold' if source_margin else 'cures it')
-        for c, hj in done:
+        # The set is explained once, for its host; each move says only
+        # what is its own.
+        self.cured.append(plan_mod.Cured(
+            source.name,
+            f'{words.plural(len(done), "move")} copying '
+            f'{words.data(data)}, the least data that {cures} ({before} -> '
+            f'{after})'))
+        for k, (c, hj) in enumerate(done, 1):
             role = c.server.role.value if c.server.role else 'ungrouped'
             self.migrations.append(plan_mod.Migration(
                 c.server.id, source.name, cluster.hosts[hj].name,
-                f'{role} server {c.server.id} (cpu {c.cpu:.6g}, mem '
-                f'{c.mem:.6g}) lowers {hot} on {source.name}: one of '
-                f'{len(done)} move(s) copying {data:.6g} MB, the least data '
-                f'that {cures} ({before} -> {after}); '
+                f'{role}, move {k} of {len(done)} off {source.name}; '
                 f'{cluster.hosts[hj].name} {margin} and holds no member of '
                 f'its group',
                 data))
@@ -405,8 +428,3 @@ def _inverse_square(mean):
 def _roles_text(roles):
     return ', '.join(sorted(name for name, role in ROLE_NAMES.items()
                             if role in roles))
-
-
-def _usage(state, hi):
-    return (f'cpu {state.cpu_used[hi]:.6g}/{state.cpu_limit[hi]:.6g}, '
-            f'mem {state.mem_used[hi]:.6g}/{state.mem_limit[hi]:.6g}')

@@ -15,9 +15,8 @@ and, for each j, the masters on i in snapshot order: the first target wins,
 then the first server.
 """
 
-import math
-
 from nova_hotspot.core import plan as plan_mod
+from nova_hotspot.core import words
 
 
 def resource_weights(state):
@@ -82,16 +81,16 @@ def best_move(state, hi, c_cpu, c_mem, targets=None, masters=None):
 
 def migration(state, hi, score, si, hj):
     """Move server ``si`` from hot host ``hi`` to ``hj`` on ``state`` and
-    return the Migration, its reason in words and its score c."""
+    return the Migration, its reason in words and its score c (the score
+    stays out of the reason: it means nothing to an operator)."""
     cluster = state.cluster
     server = cluster.servers[si]
     source, target = cluster.hosts[hi], cluster.hosts[hj]
-    before = _usage(state, hi)
+    before = words.state_usage(state, hi)
     state.move(si, hj)
-    reason = (f'master {server.id} alone cures {source.name} '
-              f'({before} -> {_usage(state, hi)}); {target.name} stays '
-              f'under both thresholds ({_usage(state, hj)}); '
-              f'lowest cost c={score:.6g}')
+    reason = (f'master alone cures {source.name} ({before} -> '
+              f'{words.state_usage(state, hi)}); {target.name} stays '
+              f'under both thresholds ({words.state_usage(state, hj)})')
     return plan_mod.Migration(server.id, source.name, target.name,
                               reason, score)
 
@@ -110,17 +109,8 @@ def why_stuck(state, hi):
               if t.mem + state.mem_cap_of(hi) > 0
               and t.cpu + state.cpu_cap_of(hi) > 0]
     if not curing:
-        return ('no single master whose move brings both CPU and memory '
-                'under the thresholds')
+        return ('no single master cures it: none whose move brings both '
+                'CPU and memory under the thresholds')
     return ('no target: every other host either lacks room to stay '
             'under both thresholds or holds a member of the master\'s '
             'group')
-
-
-def _usage(state, hi):
-    return (f'cpu {_fmt(state.cpu_used[hi])}/{_fmt(state.cpu_limit[hi])}, '
-            f'mem {_fmt(state.mem_used[hi])}/{_fmt(state.mem_limit[hi])}')
-
-
-def _fmt(value):
-    return f'{value:.6g}' if not math.isinf(value) else str(value)

@@ -72,6 +72,7 @@ class VolumeStrategy(base.Strategy):
             queue = sorted((si for si in state.residents[hi]
                             if servers[si].movable),
                            key=lambda si: (-vsr(si), si))
+            moved = 0
             for si in queue:
                 if not state.is_hot(hi):
                     break
@@ -85,10 +86,11 @@ class VolumeStrategy(base.Strategy):
                 volumes = host_volume()
                 hj = int(numpy.argmin(numpy.where(fits, volumes, numpy.inf)))
                 state.move(si, hj)
+                moved += 1
                 migrations.append(plan_mod.Migration(
                     s.id, hosts[hi].name, hosts[hj].name,
-                    f'highest volume-to-size server left on {hosts[hi].name}'
-                    f' (VSR {vsr(si):.6g}); {hosts[hj].name} is the '
+                    f'move {moved} off {hosts[hi].name}: the highest '
+                    f'volume-to-size server left; {hosts[hj].name} is the '
                     f'least-volume host it fits on', vsr(si)))
         unresolved = tuple(
             plan_mod.Unresolved(hosts[hi].name,

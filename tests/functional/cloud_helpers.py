@@ -289,8 +289,11 @@ class CloudHelpers:
         return wait_for('live migration to %s' % host, arrived, timeout)
 
     # -- load (minicloud) -------------------------------------------------
-    def set_load(self, server, cpu=0.0, mem_mb=0.0, metrics=True):
-        """Make a server busy through the minicloud load file.
+    def set_load(self, server, cpu=0.0, mem_mb=0.0, metrics=True,
+                 migration_seconds=0, ignore_abort=False):
+        """Make a server busy through the minicloud load file (and, with
+        ``migration_seconds``, its live migrations slow; ``ignore_abort``:
+        Nova's abort of them does nothing).
 
         Only this server's entry changes (the file is shared); cleanup
         removes the entries this test set.  Takes effect within 5 s.
@@ -303,6 +306,10 @@ class CloudHelpers:
         entry = {'cpu': cpu, 'mem_mb': mem_mb}
         if not metrics:
             entry['metrics'] = False
+        if migration_seconds:
+            entry['migration_seconds'] = migration_seconds
+        if ignore_abort:
+            entry['ignore_abort'] = True
         servers[server_id] = entry
         self._loaded.add(server_id)
         write_load_file(path, servers)

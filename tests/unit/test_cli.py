@@ -41,10 +41,17 @@ def test_figure_2_json_is_exactly_m1_from_sv1_to_sv5():
 def test_figure_2_table_shows_hotspot_move_and_reason():
     result = run('plan', '--snapshot', str(FIGURE_2), '--strategy', 'paper')
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert 'SV1: CPU 90 > 80 (+10)' in out
-    assert '1. M1: SV1 -> SV5' in out
-    assert 'lowest cost' in out
+    lines = result.stdout.splitlines()
+    # The summary first; units on every number; no opaque score.
+    assert lines[0] == ('Strategy paper: 1 hot host (1 CPU), 1 move copying '
+                        '20.0 GiB, 1 cured, 0 left hot')
+    assert '  SV1: CPU 90.0 > 80.0 vCPU (+10.0) -> CPU 40.0 vCPU, by 1 move ' \
+        'copying 20.0 GiB' in lines
+    assert '  1. M1: SV1 -> SV5, copies 20.0 GiB, lowers CPU (uses 50.0 ' \
+        'vCPU, 1024 MiB)' in lines
+    assert '     refused for M1: SV4 (holds S12, its slave); 2 other hosts ' \
+        'too full' in lines
+    assert 'cost' not in result.stdout and 'c=' not in result.stdout
 
 
 def test_table_lists_hosts_left_hot_and_why(tmp_path, capsys):
@@ -55,7 +62,8 @@ def test_table_lists_hosts_left_hot_and_why(tmp_path, capsys):
     assert cli.main(['plan', '--snapshot', str(path),
                      '--strategy', 'paper']) == 0
     out = capsys.readouterr().out
-    assert 'Left hot:' in out and 'A: no master on the host' in out
+    assert 'Left hot (1):' in out
+    assert '  A (CPU 90.0 > 80.0 vCPU (+10.0)): no master on the host' in out
 
 
 def test_missing_thresholds_take_the_command_line_defaults(tmp_path,
@@ -213,7 +221,10 @@ def test_pipe_closed_early_ends_quietly(tmp_path):
     """`nova-hotspot plan ... | head -2` was a BrokenPipeError traceback.
     A plan long enough to fill the pipe, its reader gone after 2 lines."""
     hosts = [host(f'H{i}') for i in range(3000)]
-    servers = [vm(f'V{i}', f'H{i}', cpu=90, mem=1) for i in range(3000)]
+    # 1500 hot hosts, each cured by moving its master to an empty host.
+    servers = [s for i in range(1500) for s in (
+        master(f'M{i}', f'H{i}', cpu=50, mem=1), vm(f'V{i}', f'H{i}',
+                                                   cpu=40))]
     path = tmp_path / 'many.json'
     path.write_text(json.dumps({'hosts': hosts, 'servers': servers}))
     exe = shutil.which('nova-hotspot',

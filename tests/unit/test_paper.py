@@ -177,7 +177,12 @@ def test_hosts_left_hot_are_reported_with_a_reason():
 def test_the_reason_of_a_move_names_the_cure_and_the_score():
     snap = snapshot.loads((EXAMPLES / 'figure2.json').read_text())
     (migration,) = paper.PaperStrategy().plan(snap).migrations
-    assert 'M1' in migration.reason and 'SV5' in migration.reason
+    # In words with units; the score c stays out of the words.
+    assert migration.reason == (
+        'master alone cures SV1 (CPU 90.0 of 80.0 vCPU, memory 3072 of '
+        '13107 MiB -> CPU 40.0 of 80.0 vCPU, memory 2048 of 13107 MiB); '
+        'SV5 stays under both thresholds (CPU 65.0 of 80.0 vCPU, memory '
+        '2048 of 13107 MiB)')
     assert migration.score is not None and math.isfinite(migration.score)
 
 

@@ -9,6 +9,12 @@ nova.virt.fake.FakeDriver with
   in ns, monotonic per server, carried over a live migration) and
   ``memory_details.used`` is its MB in use, both capped at the flavor;
   ``"metrics": false`` in its load entry makes the call fail (HTTP 409);
+- live migrations that take time: ``"migration_seconds"`` in a server's
+  load entry makes its live migration run that long (Nova's migration
+  ``running``), and ``live_migration_abort`` (Nova's abort, e.g. the
+  agent's after its ``migration_timeout``) ends it cancelled, the server
+  back ACTIVE on its source, unless ``"ignore_abort": true`` (a migration
+  that stays stuck; lowering ``migration_seconds`` in the file ends it);
 - a registry file per host (``[minicloud] registry_dir``/<host>.json) listing
   its servers (uuid, libvirt name, flavor, project, user, CPU time, use),
   which the minicloud's libvirt-style exporter serves to Prometheus.
@@ -70,6 +76,7 @@ class LoadFakeDriver(fake.FakeDriver):
         self._registry_dir = opts.registry_dir
         self._interval = opts.poll_interval
         self._thread = None
+        self._aborts = {}       # uuid -> Event of a live migration running
 
     # -- lifecycle ------------------------------------------------------
     def init_host(self, host):
@@ -101,6 +108,44 @@ class LoadFakeDriver(fake.FakeDriver):
         # nova.virt.fake.FakeLiveMigrateDriver does.
         self.destroy(context, instance, network_info=None,
                      block_device_info=block_device_info)
+
+    # -- live migration -------------------------------------------------
+    def live_migration(self, context, instance, dest, post_method,
+                       recover_method, block_migration=False,
+                       migrate_data=None):
+        # As a real hypervisor copying memory: the migration runs for the
+        # server's "migration_seconds" (re-read while it runs), and an
+        # abort ends it the way libvirt's driver does: rolled back, the
+        # migration "cancelled".
+        aborted = threading.Event()
+        with self._lock:
+            self._aborts[instance.uuid] = aborted
+        started = time.monotonic()
+        try:
+            while True:
+                with self._lock:
+                    seconds, ignore_abort = self._load.migration(
+                        instance.uuid)
+                if aborted.is_set() and not ignore_abort:
+                    LOG.info('live migration of %s to %s aborted',
+                             instance.uuid, dest)
+                    recover_method(context, instance, dest, migrate_data,
+                                   migration_status='cancelled')
+                    return
+                left = seconds - (time.monotonic() - started)
+                if left <= 0:
+                    break
+                time.sleep(min(left, 0.2))
+        finally:
+            with self._lock:
+                self._aborts.pop(instance.uuid, None)
+        post_method(context, instance, dest, block_migration, migrate_data)
+
+    def live_migration_abort(self, instance):
+        with self._lock:
+            aborted = self._aborts.get(instance.uuid)
+        if aborted is not None:
+            aborted.set()
 
     # -- diagnostics ----------------------------------------------------
     def get_instance_diagnostics(self, instance):

@@ -7,11 +7,17 @@ Load file (``$MINICLOUD_DIR/load.json``, in ``minicloud status --json`` as
 ``load_file``)::
 
     {"servers": {"<server uuid>": {"cpu": <busy vCPUs>, "mem_mb": <MB in use>,
-                                   "metrics": true}}}
+                                   "metrics": true,
+                                   "migration_seconds": <s>,
+                                   "ignore_abort": false}}}
 
 A server absent from it uses nothing; ``cpu`` and ``mem_mb`` default to 0,
 ``metrics`` to true (``false``: the exporter hides the server and its
-diagnostics fail).  Readers poll it every second (``LoadFile.poll``); bad
+diagnostics fail).  ``migration_seconds`` (default 0): a live migration of
+the server lasts that long (in Nova's status ``running``; the driver
+re-reads it while the migration runs, so lowering it ends one), and Nova's
+abort ends it early, cancelled, unless ``ignore_abort`` is true (a migration
+that stays stuck).  Readers poll it every second (``LoadFile.poll``); bad
 content (not JSON, wrong types, negative numbers, unknown keys of an entry)
 is logged once and the last good content stays in force.
 
@@ -25,7 +31,8 @@ import math
 import os
 import time
 
-ENTRY_KEYS = {'cpu', 'mem_mb', 'metrics'}
+ENTRY_KEYS = {'cpu', 'mem_mb', 'metrics', 'migration_seconds',
+              'ignore_abort'}
 
 
 class LoadError(ValueError):
@@ -37,6 +44,14 @@ def _number(value, where):
             or not math.isfinite(value) or value < 0:
         raise LoadError('%s: expected a number >= 0, got %r' % (where, value))
     return float(value)
+
+
+def _boolean(entry, key, default, uuid):
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise LoadError('servers[%s].%s: expected true or false'
+                        % (uuid, key))
+    return value
 
 
 def parse(data):
@@ -53,15 +68,15 @@ def parse(data):
             raise LoadError('servers[%s]: unknown keys %s (known: %s)' % (
                 uuid, ', '.join(sorted(unknown)),
                 ', '.join(sorted(ENTRY_KEYS))))
-        metrics = entry.get('metrics', True)
-        if not isinstance(metrics, bool):
-            raise LoadError('servers[%s].metrics: expected true or false'
-                            % uuid)
         servers[uuid] = {
             'cpu': _number(entry.get('cpu', 0), 'servers[%s].cpu' % uuid),
             'mem_mb': _number(entry.get('mem_mb', 0),
                               'servers[%s].mem_mb' % uuid),
-            'metrics': metrics}
+            'metrics': _boolean(entry, 'metrics', True, uuid),
+            'migration_seconds': _number(
+                entry.get('migration_seconds', 0),
+                'servers[%s].migration_seconds' % uuid),
+            'ignore_abort': _boolean(entry, 'ignore_abort', False, uuid)}
     return servers
 
 
@@ -108,6 +123,15 @@ class LoadFile:
             return 0.0, 0.0, True
         return (min(entry['cpu'], float(vcpus)),
                 min(entry['mem_mb'], float(ram_mb)), entry['metrics'])
+
+
+    def migration(self, uuid):
+        """(seconds a live migration of the server lasts, whether it
+        ignores an abort)."""
+        entry = self.servers.get(uuid)
+        if entry is None:
+            return 0.0, False
+        return entry['migration_seconds'], entry['ignore_abort']
 
 
 def write_json_atomically(path, data):
