@@ -12,6 +12,7 @@ import urllib.parse
 
 import keystoneauth1.exceptions as ks_exc
 import openstack
+import openstack.config
 import requests
 from keystoneauth1 import loading as ks_loading
 
@@ -158,6 +159,23 @@ class Cloud:
                         f'needs (an admin user, e.g. nova\'s service '
                         f'user): {exc}') from None
                 raise
+
+    @classmethod
+    def from_options(cls, options, compute_api_version):
+        """Connect with openstackclient's parsed global options
+        (``--os-cloud``, ``--os-auth-url``, ... and the OS_* environment
+        they default to), at the agent's compute microversion."""
+        with errors('connecting with the --os-* options'):
+            region = openstack.config.OpenStackConfig().get_one(
+                cloud=getattr(options, 'cloud', None), argparse=options)
+            # The collector needs its microversion (hypervisor ids that
+            # are Placement providers), not openstackclient's default.
+            region.config['compute_api_version'] = compute_api_version
+            conn = openstack.connection.Connection(
+                config=region, app_name='nova-hotspot')
+            counter = ApiCounter()
+            conn.session.session.hooks['response'].append(counter.hook)
+        return cls(conn, counter)
 
     @classmethod
     def from_cloud_name(cls, name, compute_api_version='2.88'):

@@ -73,6 +73,7 @@ ALLOWED = {
     'agent': PLANNING | {'conf', 'cloud', 'collect', 'usage', 'actuators',
                          'metrics', 'version'},
     'cli': None,            # the top: anything
+    'osc': None,            # openstack hotspot: the same top, through osc
 }
 #: Libraries that talk to OpenStack (or HTTP): only cloud/ imports them,
 #: and conf/hotspot.py keystoneauth's option registration.
