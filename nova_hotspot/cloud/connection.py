@@ -171,18 +171,23 @@ class Cloud:
             # The collector needs its microversion (hypervisor ids that
             # are Placement providers), not openstackclient's default.
             region.config['compute_api_version'] = compute_api_version
-            conn = openstack.connection.Connection(
-                config=region, app_name='nova-hotspot')
-            counter = ApiCounter()
-            conn.session.session.hooks['response'].append(counter.hook)
-        return cls(conn, counter)
+            return cls._from_region(region)
 
     @classmethod
-    def from_cloud_name(cls, name, compute_api_version='2.88'):
-        """Connect as cloud ``name`` of clouds.yaml."""
+    def from_cloud_name(cls, name, compute_api_version='2.88',
+                        config_files=None):
+        """Connect as cloud ``name`` of clouds.yaml (the usual places, or
+        ``config_files``)."""
         with errors(f'cloud {name!r}'):
-            conn = openstack.connect(cloud=name,
-                                     compute_api_version=compute_api_version)
-            counter = ApiCounter()
-            conn.session.session.hooks['response'].append(counter.hook)
+            region = openstack.config.OpenStackConfig(
+                config_files=config_files).get_one(
+                    cloud=name, compute_api_version=compute_api_version)
+            return cls._from_region(region)
+
+    @classmethod
+    def _from_region(cls, region):
+        """A Cloud on an openstacksdk CloudRegion, its calls counted."""
+        conn = openstack.connection.Connection(config=region)
+        counter = ApiCounter()
+        conn.session.session.hooks['response'].append(counter.hook)
         return cls(conn, counter)
