@@ -3,7 +3,8 @@
 Thin cliff/osc-lib wrappers around the functions of ``nova_hotspot.cli``:
 the same arguments (but ``--cloud``: openstackclient's ``--os-cloud`` and
 other --os-* options say which cloud; ``--format`` is osc's ``-f
-table|json|yaml|value|csv`` with ``-c`` column selection), the same
+table|json|yaml|value`` (and ``shell`` for a plan, ``csv`` for compare's
+rows) with ``-c`` column selection), the same
 plans, and exit code 3 when the validator refuses a plan. The fields and
 columns are the keys of ``nova-hotspot ... --format json``, so ``-f json``
 gives the same data.
