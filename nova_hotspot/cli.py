@@ -181,13 +181,14 @@ def read_snapshot(path, cpu_threshold, mem_threshold):
         if path == '-':
             text = sys.stdin.read()
         else:
-            with open(path, encoding='utf-8') as f:
+            # Bytes: the loader decodes them as UTF-8 only when its fast
+            # parser refuses them, and a 50 MB file is not held twice.
+            with open(path, 'rb') as f:
                 text = f.read()
+        return snapshot.loads(text, cpu_threshold, mem_threshold)
     except (OSError, UnicodeDecodeError) as exc:
         raise exceptions.InvalidSnapshot(
             f'snapshot {path}: cannot read: {exc}') from None
-    try:
-        return snapshot.loads(text, cpu_threshold, mem_threshold)
     except exceptions.InvalidSnapshot as exc:
         raise exceptions.InvalidSnapshot(f'{path}: {exc}') from None
 

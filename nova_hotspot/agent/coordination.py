@@ -98,6 +98,7 @@ class Solo:
     """No coordination backend: this agent is the only one."""
 
     member_id = None
+    scheme = group = coordinator = None
 
     def start(self):
         pass
@@ -117,6 +118,9 @@ class Leadership:
         self.member_id = (member_id
                           or f'{socket.gethostname()}:{os.getpid()}')
         self.lock_name = f'{group}-leader'.encode()
+        self.group = group
+        #: the backend's URL scheme (its tooz driver)
+        self.scheme = urllib.parse.urlsplit(backend_url).scheme
         self._backend_url = backend_url
         self._clock = clock
         self._coordinator = None
@@ -193,6 +197,13 @@ class Leadership:
             ok = False
         self._holding = bool(ok)
         self._valid_until = started + self.ttl * 2.0 / 3.0 if ok else 0.0
+
+    @property
+    def coordinator(self):
+        """The started tooz coordinator (None before ``start()`` or after
+        ``stop()``): the agent's state is kept through it
+        (``state_backends``)."""
+        return self._coordinator
 
     def is_leader(self):
         """Whether this agent may start work now. Never raises."""

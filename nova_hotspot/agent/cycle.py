@@ -18,6 +18,7 @@ from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.agent import coordination
 from nova_hotspot.agent import marks as marks_hook
 from nova_hotspot.agent import state as state_mod
+from nova_hotspot.agent import state_backends
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
@@ -27,6 +28,7 @@ from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
+from nova_hotspot.core import order
 from nova_hotspot.core import validate
 from nova_hotspot.core import words
 
@@ -119,14 +121,43 @@ class Agent:
             self.settings.hot_samples_window)
         self._load_plugins(self.settings)
         self.marks = marks_hook.Publisher(conf)
-        self.persistence = None
-        if self.settings.state_path:
-            self.persistence = state_mod.Persistence(
-                state_mod.FileStore(self.settings.state_path),
-                self.cooldowns, self.quarantine, self.history, self.clock)
+        self._leading = False
+        self.persistence = self._persistence()
+        if self.persistence is not None:
             self.persistence.restore()
             self.cooldowns.on_change = self.persistence.save
             self.quarantine.on_change = self.persistence.save
+
+    def _persistence(self):
+        """Where the state is kept: in the coordination backend when it
+        can hold it (its store is made, and the state read, each time this
+        agent becomes the leader), else in ``state_path``, else nowhere."""
+        scheme = getattr(self.leader, 'scheme', None)
+        if scheme in state_backends.SCHEMES:
+            return state_mod.Persistence(None, self.cooldowns,
+                                         self.quarantine, self.history,
+                                         self.clock)
+        if scheme is not None:
+            LOG.warning('state: the %s coordination backend holds no '
+                        'state (%s do); kept in %s', scheme,
+                        ', '.join(state_backends.SCHEMES),
+                        f'[hotspot] state_path {self.settings.state_path}'
+                        if self.settings.state_path else 'memory only')
+        if self.settings.state_path:
+            return state_mod.Persistence(
+                state_mod.FileStore(self.settings.state_path),
+                self.cooldowns, self.quarantine, self.history, self.clock)
+        return None
+
+    def _take_over_state(self):
+        """On becoming the leader: read the state the previous leader
+        left in the coordination backend."""
+        if self.persistence is None or getattr(
+                self.leader, 'scheme', None) not in state_backends.SCHEMES:
+            return
+        self.persistence.store = state_backends.for_coordinator(
+            self.leader.coordinator, self.leader.scheme, self.leader.group)
+        self.persistence.restore()
 
     def _save_state(self):
         if self.persistence is not None:
@@ -212,8 +243,12 @@ class Agent:
     def _cycle(self, report):
         settings = self.settings
         if not self.leader.is_leader():
+            self._leading = False
             LOG.info('cycle %d: standing by (not the leader)', report.number)
             return
+        if not self._leading:
+            self._leading = True
+            self._take_over_state()
         now = self.clock()
         pins = self.cooldowns.pins(now)
         quarantined = self.quarantine.hosts(now)
@@ -263,7 +298,10 @@ class Agent:
                      'cycles: %s', report.number, ', '.join(hot),
                      self.history.k, len(self.history),
                      ', '.join(sorted(sources)) or 'none')
-        plan = self.strategy.plan(cluster, sources=sources)
+        # The actuator starts moves in plan order within its limits, and
+        # max_migrations_per_cycle cuts the tail: the worst hosts first.
+        plan = order.worst_first(
+            cluster, self.strategy.plan(cluster, sources=sources))
         report.plan = plan
         report.violations = validate.validate_plan(cluster, plan)
         table = plan_report.format_table(plan_report.build(

@@ -153,8 +153,10 @@ class FileStore:
 
 
 class Persistence:
-    """Ties the agent's cooldowns, quarantine and hot history to a store:
-    ``restore()`` once at start, ``save()`` after every change."""
+    """Ties the agent's cooldowns, quarantine and hot history to a store
+    (``FileStore``, or ``state_backends.BackendStore`` in the coordination
+    backend; None: not there yet, nothing is saved): ``restore()`` at start
+    or on becoming the leader, ``save()`` after every change."""
 
     def __init__(self, store, cooldowns, quarantine, history, clock):
         self.store = store
@@ -165,8 +167,12 @@ class Persistence:
 
     def restore(self):
         """Load the saved state into the holders; missing or bad state
-        starts empty (bad: one warning). Returns what was restored, as
-        (cooldowns, quarantined hosts, history samples) counts."""
+        starts empty (bad: one warning). Cooldowns and quarantines merge
+        with those held (the later wins); the saved history replaces the
+        one held. Returns what was restored, as (cooldowns, quarantined
+        hosts, history samples) counts."""
+        if self.store is None:
+            return (0, 0, 0)
         try:
             data = self.store.load()
             if data is None:
@@ -179,11 +185,9 @@ class Persistence:
                         'starting empty', self.store, exc)
             return (0, 0, 0)
         now = self.clock()
-        for server, (when, result) in cooldowns.items():
-            self.cooldowns.record(server, when, result, notify=False)
+        self.cooldowns.restore(cooldowns)
         self.quarantine.restore(quarantine, now)
-        for sample in history:
-            self.history.record_hot(sample)
+        self.history.reset(history)
         counts = (len(self.cooldowns.pins(now)),
                   len(self.quarantine.hosts(now)), len(self.history))
         LOG.info('state: restored from %s: %d server(s) cooling down, %d '
@@ -192,5 +196,7 @@ class Persistence:
         return counts
 
     def save(self):
+        if self.store is None:
+            return
         self.store.save(dump(self.cooldowns, self.quarantine, self.history,
                              self.clock()))

@@ -48,6 +48,13 @@ class HotHistory:
         """Add a sample given as the names of its hot hosts."""
         self._samples.append(frozenset(hostnames))
 
+    def reset(self, samples):
+        """Hold ``samples`` (oldest first) instead of the samples held,
+        e.g. the history another agent saved."""
+        self._samples.clear()
+        for sample in samples:
+            self.record_hot(sample)
+
     def persistent(self, hostnames=None):
         """The hosts hot in at least k of the samples held, limited to
         ``hostnames`` when given (e.g. the hosts hot right now)."""

@@ -1,4 +1,5 @@
-"""Two agents at once: leader election through tooz on a real Redis.
+"""Two agents at once: leader election through tooz, and the state they
+share, on a real Redis and a real etcd.
 
 Two processes compete for leadership, each writing down every moment it
 believes it may act. Only one acts; when it is killed (SIGKILL, no clean
@@ -6,6 +7,7 @@ stand-down) the other takes over within 4/3 of the lock's time to live,
 and at no moment did both believe they could act.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -40,29 +42,80 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which('redis-server')
-    if server is None:
-        pytest.fail('redis-server is missing: tools/run-tests installs it')
-    port = free_port()
-    proc = subprocess.Popen(
-        [server, '--port', str(port), '--bind', '127.0.0.1', '--save', '',
-         '--appendonly', 'no', '--dir', str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+def wait_listening(proc, port, what):
+    deadline = time.monotonic() + 20
     while True:
         try:
             socket.create_connection(('127.0.0.1', port), 0.2).close()
-            break
+            return
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                pytest.fail('redis-server did not start')
+                pytest.fail(f'{what} did not start')
             time.sleep(0.05)
-    yield f'redis://127.0.0.1:{port}?timeout={TTL}'
-    proc.terminate()
-    proc.wait(10)
+
+
+def server_binary(name, package):
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f'{name} is missing: tools/run-tests installs Debian\'s '
+                    f'{package}')
+    return path
+
+
+@contextlib.contextmanager
+def redis_server(tmp_path):
+    """A throw-away redis-server on loopback; yields its tooz URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [server_binary('redis-server', 'redis-server'), '--port', str(port),
+         '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+         '--dir', str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listening(proc, port, 'redis-server')
+    try:
+        yield f'redis://127.0.0.1:{port}?timeout={TTL}'
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def etcd_server(tmp_path):
+    """A throw-away single-member etcd on loopback; yields its tooz URL
+    (the etcd3gw driver, as tooz speaks etcd's gateway API)."""
+    port, peer = free_port(), free_port()
+    client, peer_url = (f'http://127.0.0.1:{port}',
+                        f'http://127.0.0.1:{peer}')
+    proc = subprocess.Popen(
+        [server_binary('etcd', 'etcd-server'), '--name', 'test',
+         '--data-dir', str(tmp_path / 'etcd'),
+         '--listen-client-urls', client, '--advertise-client-urls', client,
+         '--listen-peer-urls', peer_url,
+         '--initial-advertise-peer-urls', peer_url,
+         '--initial-cluster', f'test={peer_url}'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listening(proc, port, 'etcd')
+    try:
+        yield f'etcd3+http://127.0.0.1:{port}?timeout={TTL}'
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=['redis', 'etcd'])
+def backend_url(request, tmp_path):
+    """The tooz URL of a real Redis, then of a real etcd: the two backends
+    OpenStack deployments use most."""
+    server = {'redis': redis_server, 'etcd': etcd_server}[request.param]
+    with server(tmp_path) as url:
+        yield url
 
 
 def moments(path):
@@ -82,10 +135,10 @@ def wait_for(predicate, timeout):
 
 
 def test_one_leader_acts_and_the_other_takes_over_after_a_kill(
-        redis_url, tmp_path):
+        backend_url, tmp_path):
     logs = {name: str(tmp_path / f'{name}.log') for name in ('a', 'b')}
     procs = {name: subprocess.Popen(
-        [sys.executable, '-c', WORKER, redis_url, name, logs[name]])
+        [sys.executable, '-c', WORKER, backend_url, name, logs[name]])
         for name in logs}
     try:
         assert wait_for(lambda: any(moments(p) for p in logs.values()),
@@ -112,14 +165,14 @@ def test_one_leader_acts_and_the_other_takes_over_after_a_kill(
             proc.wait(10)
 
 
-def test_a_second_agent_never_acts_while_the_leader_lives(redis_url,
+def test_a_second_agent_never_acts_while_the_leader_lives(backend_url,
                                                           tmp_path):
     logs = {name: str(tmp_path / f'{name}.log') for name in ('a', 'b')}
-    first = subprocess.Popen([sys.executable, '-c', WORKER, redis_url, 'a',
+    first = subprocess.Popen([sys.executable, '-c', WORKER, backend_url, 'a',
                               logs['a']])
     try:
         assert wait_for(lambda: moments(logs['a']), 10)
-        second = subprocess.Popen([sys.executable, '-c', WORKER, redis_url,
+        second = subprocess.Popen([sys.executable, '-c', WORKER, backend_url,
                                    'b', logs['b']])
         try:
             time.sleep(TTL * 2)  # past two lock lifetimes
@@ -131,3 +184,62 @@ def test_a_second_agent_never_acts_while_the_leader_lives(redis_url,
     finally:
         first.kill()
         first.wait(10)
+
+
+def test_the_state_a_leader_saves_is_what_the_next_leader_reads(
+        backend_url, caplog):
+    """The agent's state as one document per coordination group in the
+    backend (through tooz's own connection): what one agent saved, another
+    reads; a corrupted document starts empty with one warning."""
+    import logging
+
+    from nova_hotspot.actuators import limits
+    from nova_hotspot.agent import coordination
+    from nova_hotspot.agent import state
+    from nova_hotspot.agent import state_backends
+    from nova_hotspot.core import history
+
+    def persistence(member, now):
+        leadership = coordination.Leadership(backend_url, 'state-test',
+                                             member_id=member)
+        leadership.start()
+        store = state_backends.for_coordinator(
+            leadership.coordinator, leadership.scheme, leadership.group)
+        return leadership, state.Persistence(
+            store, limits.Cooldowns(600), limits.Quarantine(300),
+            history.HotHistory(2, 3), lambda: now)
+
+    first, saved = persistence('a', 1000.0)
+    second, read = persistence('b', 1010.0)
+    other, elsewhere = persistence('c', 1010.0)
+    other.group = 'another-group'
+    try:
+        assert read.restore() == (0, 0, 0)           # nothing saved yet
+        saved.cooldowns.record('S1', 990.0, 'completed')
+        saved.quarantine.record('compute2', 995.0, 'migration of S1 to it '
+                                                   'timeout')
+        saved.history.record_hot(['compute1'])
+        saved.save()
+        assert read.restore() == (1, 1, 1)
+        assert read.cooldowns.items() == {'S1': (990.0, 'completed')}
+        assert 'compute2' in read.quarantine.hosts(1010.0)
+        assert read.history.persistent(['compute1']) == frozenset()
+        assert [set(s) for s in read.history.samples()] == [{'compute1'}]
+        # one document per group: another group's agents see none of it
+        elsewhere.store = state_backends.for_coordinator(
+            other.coordinator, other.scheme, 'another-group')
+        assert elsewhere.restore() == (0, 0, 0)
+        # a corrupted document: empty, one warning
+        saved.store._put(b'{"version": 1, "cooldowns": 7}')
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            again = state.Persistence(
+                read.store, limits.Cooldowns(600), limits.Quarantine(300),
+                history.HotHistory(2, 3), lambda: 1010.0)
+            assert again.restore() == (0, 0, 0)
+        [warning] = [r.getMessage() for r in caplog.records
+                     if r.levelno >= logging.WARNING]
+        assert 'cooldowns: not an object' in warning
+    finally:
+        for leadership in (first, second, other):
+            leadership.stop()

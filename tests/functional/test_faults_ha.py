@@ -104,3 +104,61 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     assert where(admin_conn, m1) == (c2, 'ACTIVE')
     assert where(admin_conn, m3) == (c4, 'ACTIVE')
     assert_whole(admin_conn, [m1, m3, *loads])
+
+
+def test_the_standby_inherits_the_killed_leaders_cooldowns_and_history(
+        helpers, computes, tmp_path, admin_conn, redis_url):  # noqa: F811
+    """Issue 11 item 3 with two agents: the state lives in the
+    coordination backend, so the standby that takes over from a leader
+    killed with SIGKILL does not move the server the leader moved again
+    within its cooldown, and counts the leader's hot samples."""
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    optout = {'hotspot_optout': 'true'}
+    _, master, (slave,) = business(helpers, flavors, [c1, c3], [500, 1],
+                                   'inherit')
+    loads = [helpers.boot_server(flavors(400), host=c1, metadata=optout,
+                                 name=helpers.name('i1'))]
+
+    def config(name, excluded):
+        path = faults.write_config(
+            tmp_path / f'{name}.conf', helpers.info, interval=INTERVAL,
+            strategy='cure', excluded_hosts=excluded,
+            hot_samples_required=2, hot_samples_window=3, cooldown=3600)
+        with open(path, 'a') as f:
+            f.write(f'\n[coordination]\nbackend_url = {redis_url}\n'
+                    f'member_id = agent-{name}\n')
+        return path
+    # The leader's only move off c1: the master to c2 (c3 holds its
+    # slave); for the standby c4 is a target too, which the master would
+    # move to once c2 gets hot, were it not cooling down.
+    leader = faults.AgentProcess(config('a', f'{c4},{c5}'),
+                                 tmp_path / 'a.log')
+    standby = None
+    try:
+        leader.wait_for(f'{master.id} {c1} -> {c2}: completed', timeout=90)
+        standby = faults.AgentProcess(config('b', c5), tmp_path / 'b.log')
+        standby.wait_for('agent-b is standing by')
+        loads.append(helpers.boot_server(flavors(400), host=c2,
+                                         metadata=optout,
+                                         name=helpers.name('i2')))
+        leader.wait_for(f'hot now: {c2}; hot in 2 of the last 3 cycles: '
+                        f'none', timeout=60)
+        leader.kill(signal.SIGKILL)
+        standby.wait_for('agent-b is the leader', timeout=TAKEOVER_BOUND + 10)
+        text = standby.wait_for(
+            lambda t: t.count(' API calls (') >= 3
+            and f'hot in 2 of the last 3 cycles: {c2}' in t, timeout=60)
+        standby.kill(signal.SIGTERM)
+    finally:
+        leader.kill()
+        if standby is not None:
+            standby.kill()
+    assert 'state: restored from redis key nova-hotspot/nova-hotspot/state' \
+        in text, text
+    assert '1 server(s) cooling down' in text, text
+    assert 'requested' not in text, text
+    assert 'Traceback' not in text, text
+    assert len(migrations_of(admin_conn, master)) == 1
+    assert where(admin_conn, master) == (c2, 'ACTIVE')
+    assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])

@@ -9,6 +9,7 @@ import pytest
 
 from nova_hotspot.actuators import limits
 from nova_hotspot.agent import state
+from nova_hotspot.agent import state_backends
 from nova_hotspot.core import history as history_mod
 from tests.unit.test_agent_cycle import make
 
@@ -139,3 +140,80 @@ def test_plan_on_a_live_cloud_sees_the_agents_saved_state(tmp_path):
         'quarantined: migration of S1 to it timeout, ')
     assert live.saved_state(dataclasses.replace(
         agent.settings, state_path=None)) == ({}, {})
+
+
+# --- in the coordination backend (state_backends) -------------------------
+
+class KeyValue:
+    """A backend's one key, as plain data (``fail``: what its client
+    raises)."""
+
+    def __init__(self, value=None, fail=None):
+        self.value, self.fail = value, fail
+
+    def get(self):
+        if self.fail:
+            raise self.fail
+        return self.value
+
+    def put(self, value):
+        if self.fail:
+            raise self.fail
+        self.value = value
+
+
+def backend_holders(kv, now=1000.0):
+    persistence = holders(now=now)
+    persistence.store = state_backends.BackendStore('redis key k', kv.get,
+                                                    kv.put)
+    return persistence
+
+
+def test_a_standby_taking_over_reads_the_leaders_state_from_the_backend():
+    kv = KeyValue()
+    leader = backend_holders(kv)
+    leader.cooldowns.record('S1', 900.0, 'completed')
+    leader.quarantine.record('compute3', 950.0, 'migration of S2 to it '
+                                                'timeout')
+    leader.history.record_hot(['compute1'])
+    leader.save()
+    assert json.loads(kv.value)['cooldowns'] == {'S1': [900.0, 'completed']}
+    standby = backend_holders(kv, now=1010.0)
+    standby.cooldowns.record('S9', 1005.0, 'failed')   # its own, kept
+    assert standby.restore() == (2, 1, 1)
+    assert standby.cooldowns.remaining('S1', 1010.0) == pytest.approx(490.0)
+    assert 'compute3' in standby.quarantine.hosts(1010.0)
+    assert [set(s) for s in standby.history.samples()] == [{'compute1'}]
+    # re-read on becoming the leader again: the newer attempt wins, the
+    # history is the saved one (not appended twice)
+    standby.cooldowns.record('S1', 1008.0, 'refused')
+    standby.restore()
+    assert standby.cooldowns.items()['S1'] == (1008.0, 'refused')
+    assert len(standby.history) == 1
+
+
+@pytest.mark.parametrize('kv, words', [
+    (KeyValue(b'{not json'), 'not JSON'),
+    (KeyValue(b'{"version": 1, "history": 7}'), 'history: not a list'),
+    (KeyValue(fail=ConnectionError('refused')),
+     'cannot read: ConnectionError: refused'),
+])
+def test_a_bad_or_unreadable_backend_state_starts_empty_with_one_warning(
+        caplog, kv, words):
+    persistence = backend_holders(kv)
+    with caplog.at_level(logging.WARNING):
+        assert persistence.restore() == (0, 0, 0)
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert 'ignoring the saved state in redis key k' in warning.getMessage()
+    assert words in warning.getMessage()
+
+
+def test_a_failing_backend_write_is_one_warning(caplog):
+    kv = KeyValue(fail=TimeoutError('no answer'))
+    persistence = backend_holders(kv)
+    with caplog.at_level(logging.WARNING):
+        persistence.save()
+        persistence.save()
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith('state: cannot write to redis key k: '
+                              'TimeoutError: no answer')
