@@ -20,11 +20,14 @@ from nova_hotspot.core import history as history_mod
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
-            mem_threshold=None):
+            mem_threshold=None, connect=None):
     """A ``collect.build.Collection`` of a live cloud.
 
-    ``cloud_name``: a clouds.yaml entry (admin rights); otherwise the
-    keystoneauth options of ``[hotspot]`` in ``config_files`` are used.
+    ``connect``: a function of the compute API microversion returning a
+    ``cloud.Cloud`` (``openstack hotspot``: openstackclient's
+    credentials); else ``cloud_name``: a clouds.yaml entry (admin rights);
+    otherwise the keystoneauth options of ``[hotspot]`` in
+    ``config_files`` are used.
     ``[hotspot]`` options (thresholds, capacity, usage source, role key,
     exclusions) come from ``config_files`` when given, else their
     defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
@@ -47,7 +50,9 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     if mem_threshold is not None:
         overrides['mem_threshold'] = mem_threshold
     settings = dataclasses.replace(settings, **overrides)
-    if cloud_name:
+    if connect is not None:
+        cloud = connect(settings.compute_api_version)
+    elif cloud_name:
         cloud = Cloud.from_cloud_name(cloud_name,
                                       settings.compute_api_version)
     else:

@@ -10,6 +10,7 @@ import gc
 import itertools
 import json
 import math
+import operator
 
 import numpy
 
@@ -163,6 +164,39 @@ class _Record:
             self.fail(field, f'must be true or false, got {value!r}')
         return value
 
+    def role(self, field):
+        value = self.data.get(field)
+        if value is not None and (not isinstance(value, str)
+                                  or value not in ROLES):
+            self.fail(field, f"must be 'master', 'slave' or null, got "
+                             f"{value!r}")
+        return ROLES.get(value)
+
+
+class _Checked(_Record):
+    """Reads the fields of a record that has passed the rules (the column
+    scan): the same values as _Record, without checking them again (a lazy
+    Server is built in a few microseconds)."""
+
+    def __init__(self, kind, index, data, key):
+        self.data = data
+
+    def string(self, field, required=True):
+        return self.data.get(field)
+
+    def number(self, field, minimum=0.0, strict=False, required=True):
+        return float(self.data[field])
+
+    def threshold(self, field, default):
+        value = self.data.get(field)
+        return default if value is None else float(value)
+
+    def flag(self, field, default):
+        return self.data.get(field, default)
+
+    def role(self, field):
+        return ROLES.get(self.data.get(field))
+
 
 def _kind(value):
     return {dict: 'an object', list: 'a list', str: 'a string',
@@ -187,8 +221,9 @@ def _label(kind, index, data, key):
     return f'{kind}[{index}]'
 
 
-def _host(index, data, default_cpu_threshold, default_mem_threshold):
-    rec = _Record('hosts', index, data, 'name')
+def _host(index, data, default_cpu_threshold, default_mem_threshold,
+          reader=_Record):
+    rec = reader('hosts', index, data, 'name')
     return model.Host(
         name=rec.string('name'),
         vcpus=rec.number('vcpus'),
@@ -198,11 +233,9 @@ def _host(index, data, default_cpu_threshold, default_mem_threshold):
         enabled=rec.flag('enabled', True))
 
 
-def _server(index, data):
-    rec = _Record('servers', index, data, 'id')
-    role = data.get('role')
-    if role is not None and (not isinstance(role, str) or role not in ROLES):
-        rec.fail('role', f"must be 'master', 'slave' or null, got {role!r}")
+def _server(index, data, reader=_Record):
+    rec = reader('servers', index, data, 'id')
+    role = rec.role('role')
     return model.Server(
         id=rec.string('id'),
         host=rec.string('host'),
@@ -211,7 +244,7 @@ def _server(index, data):
         cpu=rec.number('cpu'),
         mem=rec.number('mem'),
         data_mb=rec.number('data_mb', strict=True),
-        role=ROLES.get(role),
+        role=role,
         group=rec.string('group', required=False),
         name=rec.string('name', required=False),
         status=rec.string('status', required=False) or model.ACTIVE,
@@ -246,14 +279,33 @@ def _first_not(values, allowed):
     return next(i for i, v in enumerate(values) if type(v) not in allowed)
 
 
-def _column(records, field, default=None):
-    return list(map(dict.get, records, itertools.repeat(field),
-                    itertools.repeat(default)))
+class _Fields:
+    """The columns of ``records`` (objects): all of ``names`` in one pass
+    (``operator.itemgetter``) when every record has every one of them, as
+    snapshots written by ``to_dict`` do; else each column on its own
+    (``dict.get``, with the field's default)."""
+
+    def __init__(self, records, names):
+        self.records = records
+        self._columns = {}
+        try:
+            rows = list(map(operator.itemgetter(*names), records))
+        except KeyError:
+            return
+        self._columns = dict(zip(names, zip(*rows)))
+
+    def column(self, field, default=None):
+        values = self._columns.get(field)
+        if values is None:
+            values = list(map(dict.get, self.records,
+                              itertools.repeat(field),
+                              itertools.repeat(default)))
+        return values
 
 
 def _scan_string(records, field, required):
     """(values, first suspect) of a string field."""
-    values = _column(records, field)
+    values = records.column(field)
     allowed = {str} if required else {str, type(None)}
     suspect = _first_not(values, allowed)
     # Values before a wrong type are all strings (or None): the empty one
@@ -268,7 +320,7 @@ def _scan_number(records, field, strict=False, default=None, low=None):
     """(numpy values, first suspect) of a number field; a missing value
     takes ``default`` (None: missing is a suspect). ``low`` (threshold
     fields) makes values <= it suspects too, and values above 1."""
-    values = _column(records, field)
+    values = records.column(field)
     allowed = _NUMBER_TYPES if default is None else \
         _NUMBER_TYPES | {type(None)}
     suspect = _first_not(values, allowed)
@@ -293,7 +345,7 @@ def _scan_threshold(records, field, default):
 
 
 def _scan_flag(records, field, default):
-    values = _column(records, field, default)
+    values = records.column(field, default)
     suspect = _first_not(values, {bool})
     if suspect is not None:
         return None, suspect
@@ -330,6 +382,8 @@ def _host_columns(records, default_cpu_threshold, default_mem_threshold):
         return _host(i, data, default_cpu_threshold, default_mem_threshold)
     _objects_only(records, lambda prefix: _host_columns(
         prefix, default_cpu_threshold, default_mem_threshold), read)
+    fields = records
+    records = _Fields(records, _HOST_FIELDS)
     names, s_name = _scan_string(records, 'name', True)
     vcpus, s_vcpus = _scan_number(records, 'vcpus')
     memory, s_memory = _scan_number(records, 'memory_mb')
@@ -338,16 +392,18 @@ def _host_columns(records, default_cpu_threshold, default_mem_threshold):
     mem_th, s_mem_th = _scan_threshold(records, 'mem_threshold',
                                        default_mem_threshold)
     enabled, s_enabled = _scan_flag(records, 'enabled', True)
-    _read_from(records, _earliest(s_name, s_vcpus, s_memory, s_cpu_th,
-                                  s_mem_th, s_enabled), read)
-    return read, dict(host_names=names, host_vcpus=vcpus,
-                      host_memory_mb=memory, host_cpu_threshold=cpu_th,
-                      host_mem_threshold=mem_th, host_enabled=enabled)
+    _read_from(fields, _earliest(s_name, s_vcpus, s_memory, s_cpu_th,
+                                 s_mem_th, s_enabled), read)
+    return dict(host_names=names, host_vcpus=vcpus, host_memory_mb=memory,
+                host_cpu_threshold=cpu_th, host_mem_threshold=mem_th,
+                host_enabled=enabled)
 
 
 def _server_columns(records):
     _objects_only(records, _server_columns, _server)
-    roles = _column(records, 'role')
+    fields = records
+    records = _Fields(records, _SERVER_FIELDS)
+    roles = records.column('role')
     s_role = _first_not(roles, {str, type(None)})
     head = roles if s_role is None else roles[:s_role]
     if not set(head) <= _ROLE_VALUES:
@@ -366,13 +422,18 @@ def _server_columns(records):
     for field in ('name', 'status', 'project'):
         suspects.append(_scan_string(records, field, False)[1])
     suspects.append(_scan_flag(records, 'pinned', False)[1])
-    _read_from(records, _earliest(*suspects), _server)
+    _read_from(fields, _earliest(*suspects), _server)
     return dict(server_ids=ids, server_host_names=hosts,
                 server_cpu=numbers['cpu'], server_mem=numbers['mem'],
                 server_groups=groups)
 
 
 _ROLE_VALUES = frozenset(ROLES) | {None}
+_HOST_FIELDS = ('name', 'vcpus', 'memory_mb', 'cpu_threshold',
+                'mem_threshold', 'enabled')
+_SERVER_FIELDS = ('id', 'host', 'vcpus', 'memory_mb', 'cpu', 'mem',
+                  'data_mb', 'role', 'group', 'name', 'status', 'project',
+                  'pinned')
 
 
 def from_dict(data, default_cpu_threshold=None, default_mem_threshold=None):
@@ -395,14 +456,15 @@ def from_dict(data, default_cpu_threshold=None, default_mem_threshold=None):
             f"got {version!r}")
     host_records = _records(data, 'hosts')
     server_records = _records(data, 'servers')
-    read_host, host_columns = _host_columns(
+    host_columns = _host_columns(
         host_records, default_cpu_threshold, default_mem_threshold)
     server_columns = _server_columns(server_records)
     return model.Cluster.from_columns(
-        model.LazyRecords(len(host_records),
-                          lambda i: read_host(i, host_records[i])),
-        model.LazyRecords(len(server_records),
-                          lambda i: _server(i, server_records[i])),
+        model.LazyRecords(len(host_records), lambda i: _host(
+            i, host_records[i], default_cpu_threshold,
+            default_mem_threshold, _Checked)),
+        model.LazyRecords(len(server_records), lambda i: _server(
+            i, server_records[i], _Checked)),
         **host_columns, **server_columns)
 
 

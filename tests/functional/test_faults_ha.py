@@ -21,6 +21,8 @@ from test_faults import load
 from test_faults import migrations_of
 from test_faults import where
 
+from nova_hotspot.core import words
+
 pytestmark = pytest.mark.minicloud
 
 INTERVAL = 2
@@ -56,7 +58,7 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     agents = {n: faults.AgentProcess(configs[n], tmp_path / f'{n}.log')
               for n in configs}
     try:
-        done = f'{m1.id} {c1} -> {c2}: completed'
+        done = f'{words.label(m1.id, m1.name)} {c1} -> {c2}: completed'
         texts = {}
         deadline = time.monotonic() + 90
         while not any(done in a.text() for a in agents.values()):
@@ -81,8 +83,9 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
                   if f'agent-{standby} is the leader' in ln]
         took = (stamp(line) - killed).total_seconds()
         assert took <= TAKEOVER_BOUND, took
-        agents[standby].wait_for(f'{m3.id} {c3} -> {c4}: completed',
-                                 timeout=90)
+        agents[standby].wait_for(
+            f'{words.label(m3.id, m3.name)} {c3} -> {c4}: completed',
+            timeout=90)
         agents[standby].kill(signal.SIGTERM)
     finally:
         for agent in agents.values():
