@@ -22,13 +22,16 @@ from nova_hotspot.core import history as history_mod
 
 
 def open_cloud(cloud_name=None, config_files=(), cpu_threshold=None,
-               mem_threshold=None):
+               mem_threshold=None, connect=None):
     """(conf, settings, cloud) for the CLI: the ``[hotspot]`` options of
     ``config_files`` (their defaults without any) and a connection.
 
-    ``cloud_name``: a clouds.yaml entry (admin rights); otherwise the
-    keystoneauth options of ``[hotspot]`` in ``config_files`` are used.
-    Explicit ``cpu_threshold``/``mem_threshold`` override the options."""
+    ``connect``: a function of the compute API microversion returning a
+    ``cloud.Cloud`` (``openstack hotspot``: openstackclient's
+    credentials); else ``cloud_name``: a clouds.yaml entry (admin rights);
+    otherwise the keystoneauth options of ``[hotspot]`` in
+    ``config_files`` are used. Explicit ``cpu_threshold``/
+    ``mem_threshold`` override the options."""
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
     try:
@@ -43,7 +46,9 @@ def open_cloud(cloud_name=None, config_files=(), cpu_threshold=None,
     if mem_threshold is not None:
         overrides['mem_threshold'] = mem_threshold
     settings = dataclasses.replace(settings, **overrides)
-    if cloud_name:
+    if connect is not None:
+        cloud = connect(settings.compute_api_version)
+    elif cloud_name:
         cloud = Cloud.from_cloud_name(cloud_name,
                                       settings.compute_api_version)
     else:
@@ -99,12 +104,14 @@ def restore_limits(settings, clock=time.time):
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
-            mem_threshold=None):
+            mem_threshold=None, connect=None):
     """A ``collect.build.Collection`` of a live cloud (``open_cloud``,
-    then ``collect_live``): the plan made on it is the one the agent would
-    make."""
+    then ``collect_live``): with ``[hotspot] state_path`` the agent's
+    saved cooldowns and target quarantines apply too, so the plan made on
+    it is the one the agent would make."""
     conf, settings, cloud = open_cloud(cloud_name, config_files,
-                                       cpu_threshold, mem_threshold)
+                                       cpu_threshold, mem_threshold,
+                                       connect)
     return collect_live(conf, settings, cloud)
 
 
