@@ -14,7 +14,7 @@ of:
   strategy, wall clock of the whole process (interpreter start, imports,
   load, plan, validation, report, output), and its peak RSS;
 * in this process, the stages of that path: ``snapshot.loads`` of the
-  file's text, the strategy's plan, the plan validator, the report
+  file's bytes, the strategy's plan, the plan validator, the report
   (``plan_report.build`` and its JSON text).
 
 Peak RSS is the child's own (``os.wait4``). Each ratio is to the best
@@ -48,15 +48,15 @@ def _run(argv):
     """(wall seconds, peak RSS in MB, stdout) of ``argv``, waited for with
     os.wait4 so that the RSS is this child's alone."""
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        err = proc.stderr.read().decode(errors='replace')
-        proc.stderr.close()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode not in (0, cli.EXIT_INVALID_PLAN):
-            raise RuntimeError(f'{argv}: exit {proc.returncode}: {err}')
+            err.seek(0)
+            raise RuntimeError(f'{argv}: exit {proc.returncode}: '
+                               f'{err.read().decode(errors="replace")}')
         out.seek(0)
         # ru_maxrss is in KB on Linux.
         return seconds, usage.ru_maxrss / 1024, out.read()
@@ -65,7 +65,7 @@ def _run(argv):
 def stages(path, strategy_name):
     """Seconds of load, plan, validate and report (with its JSON text) of
     ``path`` in this process."""
-    with open(path, encoding='utf-8') as f:
+    with open(path, 'rb') as f:   # as the CLI reads it
         text = f.read()
     start = time.perf_counter()
     cluster = snapshot.loads(text, cli.DEFAULT_THRESHOLD,
