@@ -6,6 +6,9 @@
 - ``paused(service)``: SIGSTOP a minicloud service's process group (a hung
   nova-compute: still "up" for Nova until service_down_time, answers no
   RPC) and SIGCONT it afterwards, whatever happens.
+- ``killed_compute(host)``: ``minicloud compute kill HOST`` (SIGKILL its
+  nova-compute: a crashed host) when told to, ``minicloud compute start
+  HOST`` afterwards, whatever happens.
 - ``AgentProcess``: nova-hotspot-agent as a real process, its output in a
   file.
 - ``proxied_agent``: an in-process Agent whose compute endpoint is the
@@ -163,6 +166,28 @@ def paused(service):
         yield
     finally:
         os.killpg(pgid, signal.SIGCONT)
+
+
+class killed_compute:  # noqa: N801 - used as a context manager
+    """``with killed_compute(host) as compute: ... compute.kill()``: the
+    compute's nova-compute is SIGKILLed at ``kill()`` and started again
+    when the block ends (if it was killed)."""
+
+    def __init__(self, host):
+        self.host = host
+        self.killed = False
+
+    def kill(self):
+        cloud_helpers.minicloud('compute', 'kill', self.host, capture=True)
+        self.killed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.killed:
+            cloud_helpers.minicloud('compute', 'start', self.host,
+                                    capture=True)
 
 
 def resume(service):

@@ -15,6 +15,11 @@ nova.virt.fake.FakeDriver with
   agent's after its ``migration_timeout``) ends it cancelled, the server
   back ACTIVE on its source, unless ``"ignore_abort": true`` (a migration
   that stays stuck; lowering ``migration_seconds`` in the file ends it);
+- node uuids derived from the node name (uuid5), so a nova-compute
+  restarted (``minicloud compute kill|start``) reports the same node and
+  reuses its compute node record and resource provider (FakeDriver's are
+  random per process); the first resource report of each node is logged
+  (``node N reports its resources``: the compute serves RPC by then);
 - a registry file per host (``[minicloud] registry_dir``/<host>.json) listing
   its servers (uuid, libvirt name, flavor, project, user, CPU time, use),
   which the minicloud's libvirt-style exporter serves to Prometheus.
@@ -29,6 +34,8 @@ poll_interval`` seconds (1 s).  See doc/minicloud.md.
 import os
 import threading
 import time
+from uuid import UUID
+from uuid import uuid5
 
 import loadfile
 from nova import exception
@@ -54,6 +61,14 @@ OPTS = [
 ]
 CONF.register_opts(OPTS, group='minicloud')
 
+# The namespace of the node uuids (uuid5 of the node name).
+NODE_NAMESPACE = UUID('6e0b1cde-5f4a-4a8e-9d59-0b2f6a3c9d41')
+
+
+def node_uuid(nodename):
+    return str(uuid5(NODE_NAMESPACE, nodename))
+
+
 # A departed server's last CPU time stays in the registry this long, so the
 # host it live-migrates to continues its counter.
 GONE_KEEP_SECONDS = 600
@@ -77,6 +92,7 @@ class LoadFakeDriver(fake.FakeDriver):
         self._interval = opts.poll_interval
         self._thread = None
         self._aborts = {}       # uuid -> Event of a live migration running
+        self._reported = set()  # nodes whose resources were reported
 
     # -- lifecycle ------------------------------------------------------
     def init_host(self, host):
@@ -108,6 +124,22 @@ class LoadFakeDriver(fake.FakeDriver):
         # nova.virt.fake.FakeLiveMigrateDriver does.
         self.destroy(context, instance, network_info=None,
                      block_device_info=block_device_info)
+
+    # -- nodes ----------------------------------------------------------
+    def get_available_resource(self, nodename):
+        resources = super().get_available_resource(nodename)
+        if resources:
+            resources['uuid'] = node_uuid(nodename)
+            if nodename not in self._reported:
+                # After nova-compute started its RPC servers (its
+                # post_start_hook): minicloud compute start waits for it.
+                self._reported.add(nodename)
+                LOG.info('minicloud: node %s reports its resources',
+                         nodename)
+        return resources
+
+    def get_nodenames_by_uuid(self, refresh=False):
+        return {node_uuid(n): n for n in self.get_available_nodes()}
 
     # -- live migration -------------------------------------------------
     def live_migration(self, context, instance, dest, post_method,
