@@ -6,9 +6,13 @@
   moves them) and the actuator skips them, both by asking it.
 - ``Gate``: which planned migrations may start now, given those in
   flight: at most ``max_concurrent`` at once, at most ``max_per_host`` off
-  one source host, and never two of one server group at the same time
+  one source host, at most ``max_per_target`` onto one target host (0: no
+  limit of its own), never two of one server group at the same time
   (Nova does not re-check anti-affinity between parallel live migrations:
-  Launchpad bug 1821755).
+  Launchpad bug 1821755), and never a move onto a host that a move before
+  it in the plan still has to leave (the plan counted on that room: the
+  validator replays moves in plan order). Independent moves run in
+  parallel up to those limits.
 
 The fresh re-check before each move is ``actuators.recheck``: the one
 validator on a small fresh cluster.
@@ -22,6 +26,7 @@ import threading
 class Limits:
     max_concurrent: int = 1
     max_per_host: int = 1
+    max_per_target: int = 0
     max_per_cycle: int = 5
     migration_timeout: float = 600.0
     poll_interval: float = 2.0
@@ -30,6 +35,7 @@ class Limits:
     def from_settings(cls, settings):
         return cls(max_concurrent=settings.max_concurrent_migrations,
                    max_per_host=settings.max_migrations_per_host,
+                   max_per_target=settings.max_incoming_migrations_per_host,
                    max_per_cycle=settings.max_migrations_per_cycle,
                    migration_timeout=settings.migration_timeout,
                    poll_interval=settings.migration_poll_interval)
@@ -199,8 +205,10 @@ class Gate:
         self.groups = groups
         self.in_flight = {}      # server id -> Migration
 
-    def blocked(self, migration):
-        """Why ``migration`` may not start now, or None."""
+    def blocked(self, migration, leaving=frozenset()):
+        """Why ``migration`` may not start now, or None. ``leaving``: the
+        source hosts of the moves before it in the plan that have not
+        started yet."""
         if len(self.in_flight) >= self.limits.max_concurrent:
             return (f'{len(self.in_flight)} migration(s) in flight, limit '
                     f'{self.limits.max_concurrent}')
@@ -209,6 +217,17 @@ class Gate:
         if off_source >= self.limits.max_per_host:
             return (f'{off_source} migration(s) off {migration.source} in '
                     f'flight, limit {self.limits.max_per_host}')
+        if self.limits.max_per_target:
+            onto = sum(1 for m in self.in_flight.values()
+                       if m.target == migration.target)
+            if onto >= self.limits.max_per_target:
+                return (f'{onto} migration(s) to {migration.target} in '
+                        f'flight, limit {self.limits.max_per_target}')
+        if migration.target in leaving or any(
+                m.source == migration.target
+                for m in self.in_flight.values()):
+            return (f'a move off {migration.target} before it in the plan '
+                    f'has not finished (it makes the room)')
         group = self.groups.get(migration.server)
         if group is not None:
             for other in self.in_flight.values():
@@ -221,10 +240,13 @@ class Gate:
         """The pending migrations to start now, in plan order (each one
         counted as started before the next is judged)."""
         chosen = []
+        leaving = set()
         for migration in pending:
-            if self.blocked(migration) is None:
+            if self.blocked(migration, leaving) is None:
                 self.start(migration)
                 chosen.append(migration)
+            else:
+                leaving.add(migration.source)
         return chosen
 
     def start(self, migration):

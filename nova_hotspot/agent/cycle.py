@@ -28,6 +28,7 @@ from nova_hotspot.conf import prometheus as prometheus_conf
 from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import detect
 from nova_hotspot.core import history as history_mod
+from nova_hotspot.core import order
 from nova_hotspot.core import validate
 from nova_hotspot.core import words
 
@@ -297,7 +298,10 @@ class Agent:
                      'cycles: %s', report.number, ', '.join(hot),
                      self.history.k, len(self.history),
                      ', '.join(sorted(sources)) or 'none')
-        plan = self.strategy.plan(cluster, sources=sources)
+        # The actuator starts moves in plan order within its limits, and
+        # max_migrations_per_cycle cuts the tail: the worst hosts first.
+        plan = order.worst_first(
+            cluster, self.strategy.plan(cluster, sources=sources))
         report.plan = plan
         report.violations = validate.validate_plan(cluster, plan)
         table = plan_report.format_table(plan_report.build(

@@ -39,7 +39,8 @@ def _server(server):
         flavor=records.Flavor(vcpus=get('vcpus'), ram=get('ram'),
                               disk=get('disk'), ephemeral=get('ephemeral'),
                               swap=get('swap')),
-        volume_backed=not _image_id(server.image))
+        volume_backed=not _image_id(server.image),
+        node=server.hypervisor_hostname)
 
 
 def _image_id(image):

@@ -160,11 +160,15 @@ class Cloud:
                 raise
 
     @classmethod
-    def from_cloud_name(cls, name, compute_api_version='2.88'):
-        """Connect as cloud ``name`` of clouds.yaml."""
+    def from_cloud_name(cls, name, compute_api_version='2.88',
+                        config_files=None):
+        """Connect as cloud ``name`` of clouds.yaml (the usual places, or
+        ``config_files``)."""
         with errors(f'cloud {name!r}'):
-            conn = openstack.connect(cloud=name,
-                                     compute_api_version=compute_api_version)
+            region = openstack.config.OpenStackConfig(
+                config_files=config_files).get_one(
+                    cloud=name, compute_api_version=compute_api_version)
+            conn = openstack.connection.Connection(config=region)
             counter = ApiCounter()
             conn.session.session.hooks['response'].append(counter.hook)
         return cls(conn, counter)

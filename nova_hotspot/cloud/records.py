@@ -63,6 +63,9 @@ class Server:
     flavor: object = None
     #: Boots from a volume (no image): its root disk is not copied.
     volume_backed: bool = False
+    #: Its hypervisor (node) name; it tells the nodes of a compute host
+    #: that serves several apart.
+    node: object = None
 
     @property
     def movable_status(self):

@@ -12,11 +12,17 @@ just before a move.
 Deliberate rules (see doc/agent.md):
 
 - hosts: the hypervisor's service host is the host name (what live
-  migration takes). A host is a target only when its hypervisor is ``up``
-  and ``enabled``, it is not in ``excluded_hosts`` and Placement has VCPU
-  and MEMORY_MB inventory for it. A hypervisor without that inventory is
-  left out, with its servers (a problem is reported). Servers on a host
-  that is down or excluded may not move (Nova cannot live-migrate off a
+  migration takes). A compute host that serves several nodes (as for
+  Ironic, or the minicloud's ``--nodes-per-compute``) gives one host per
+  node, named by the node (its hypervisor hostname, each with its own
+  resource provider); Nova live-migrates to a host, not a node, so those
+  nodes are no targets and their servers stay where they are (reported
+  once per compute host, ``multi-node-host``). A host is a target only
+  when its hypervisor is ``up`` and ``enabled``, it is not in
+  ``excluded_hosts`` and Placement has VCPU and MEMORY_MB inventory for
+  it. A hypervisor without that inventory is left out, with its servers
+  (a problem is reported). Servers on a host that is down or excluded may
+  not move (Nova cannot live-migrate off a
   dead compute; excluded means untouched).
 - capacity: ``allocation`` = (total - reserved) x allocation_ratio,
   ``physical`` = total - reserved. Thresholds: ``[hotspot]`` defaults,
@@ -96,6 +102,8 @@ class HostFacts:
     status: str | None
     target: bool
     why_not_target: str | None = None
+    #: the compute host when this host is one of its several nodes
+    compute_host: str | None = None
 
 
 @dataclasses.dataclass
@@ -316,18 +324,54 @@ def thresholds(aggregates, options, problems):
     return result
 
 
+def multi_node(hypervisors):
+    """compute host -> its node names, for the compute hosts that serve
+    several nodes."""
+    nodes = {}
+    for hyp in hypervisors:
+        if hyp.service_host and hyp.hypervisor_hostname:
+            nodes.setdefault(hyp.service_host, []).append(
+                hyp.hypervisor_hostname)
+    return {host: sorted(names, key=natural_key)
+            for host, names in nodes.items() if len(names) > 1}
+
+
+def host_name(hyp, several):
+    """The host name of a hypervisor: its service host, or its node name
+    when its service host is one of ``several`` (``multi_node``)."""
+    if hyp.service_host in several and hyp.hypervisor_hostname:
+        return hyp.hypervisor_hostname
+    return hyp.service_host or hyp.hypervisor_hostname
+
+
+def on_nodes(servers, several):
+    """``servers`` with the host of those on a compute host of
+    ``several`` set to their node, the host name ``host_name`` gives."""
+    return [dataclasses.replace(s, host=s.node)
+            if s.host in several and s.node else s for s in servers]
+
+
 def hosts(hypervisors, inventories, options, overrides, unknown_on,
           problems, quarantined=None):
     """host name -> (core Host, HostFacts), in natural name order.
     ``quarantined``: {host: why} of hosts put out of the target set (a
     migration to them failed, see actuators.limits.Quarantine)."""
     quarantined = quarantined or {}
+    several = multi_node(hypervisors)
+    for compute_host, nodes in sorted(several.items()):
+        problems.append(Problem(
+            'multi-node-host',
+            f'compute host {compute_host} serves {len(nodes)} nodes '
+            f'({nodes[0]} ... {nodes[-1]}): each node is a host here; '
+            f'their servers stay and none is moved to them (Nova '
+            f'live-migrates to a host, not a node)'))
     result = {}
     for hyp in sorted(hypervisors,
-                      key=lambda h: natural_key(h.service_host or
-                                                h.hypervisor_hostname
+                      key=lambda h: natural_key(host_name(h, several)
                                                 or '')):
-        name = hyp.service_host or hyp.hypervisor_hostname
+        name = host_name(hyp, several)
+        compute_host = hyp.service_host if hyp.service_host in several \
+            else None
         if not name:
             problems.append(Problem(
                 'hypervisor-without-host',
@@ -351,14 +395,20 @@ def hosts(hypervisors, inventories, options, overrides, unknown_on,
                 'bad-inventory', f'host {name}: resource provider '
                 f'{hyp.id}: {why_bad}; host and its servers left out'))
             continue
-        cpu_th, mem_th = overrides.get(name, (None, None))
+        cpu_th, mem_th = overrides.get(name) or overrides.get(
+            compute_host, (None, None))
         why = None
         if hyp.state != 'up':
             why = f'hypervisor state {hyp.state}'
         elif hyp.status != 'enabled':
             why = f'hypervisor status {hyp.status}'
-        elif name in options.excluded_hosts:
+        elif name in options.excluded_hosts or \
+                compute_host in options.excluded_hosts:
             why = 'excluded by [hotspot] excluded_hosts'
+        elif compute_host is not None:
+            why = (f'one of {len(several[compute_host])} nodes of compute '
+                   f'host {compute_host} (Nova live-migrates to a host, '
+                   f'not a node)')
         elif name in unknown_on:
             why = f'server {unknown_on[name]} on it has an unknown load'
         elif name in quarantined:
@@ -374,7 +424,7 @@ def hosts(hypervisors, inventories, options, overrides, unknown_on,
                 enabled=why is None),
             HostFacts(name=name, hypervisor_id=hyp.id, state=hyp.state,
                       status=hyp.status, target=why is None,
-                      why_not_target=why))
+                      why_not_target=why, compute_host=compute_host))
     return result
 
 
@@ -411,7 +461,8 @@ def pins(srv, host, options, affinity_group=None, busy_member=None,
     if affinity_group is not None:
         reasons.append(f'member of affinity group {affinity_group}')
     if not host.target and (host.state != 'up'
-                            or host.name in options.excluded_hosts):
+                            or host.name in options.excluded_hosts
+                            or host.compute_host is not None):
         reasons.append(f'host {host.name} {host.why_not_target}')
     if extra:
         reasons.append(extra)
@@ -511,7 +562,8 @@ def build(raw, options, usage, extra_pins=None, quarantined=None,
     extra_pins = extra_pins or {}
     problems = []
     overrides = thresholds(raw.aggregates, options, problems)
-    servers, unknown_load = listed(raw.servers, problems)
+    servers, unknown_load = listed(
+        on_nodes(raw.servers, multi_node(raw.hypervisors)), problems)
     unknown_on = {}
     for srv in servers:
         if srv.id in unknown_load:

@@ -132,6 +132,11 @@ hotspot_opts = [
     cfg.IntOpt('max_migrations_per_host', default=1, min=1, mutable=True,
                help='Live migrations in flight at once off one source '
                     'host.'),
+    cfg.IntOpt('max_incoming_migrations_per_host', default=0, min=0,
+               mutable=True,
+               help='Live migrations in flight at once onto one target '
+                    'host. 0: no limit of its own (only '
+                    'max_concurrent_migrations).'),
     cfg.IntOpt('max_migrations_per_cycle', default=5, min=0, mutable=True,
                help='Live migrations started per cycle at most (0: plan '
                     'only).'),

@@ -40,6 +40,7 @@ class Settings:
     optout_metadata_key: str
     max_concurrent_migrations: int
     max_migrations_per_host: int
+    max_incoming_migrations_per_host: int
     max_migrations_per_cycle: int
     cooldown: int
     target_quarantine: int

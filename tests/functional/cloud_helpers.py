@@ -58,6 +58,10 @@ class CloudInfo:
     status: dict = dataclasses.field(default_factory=dict)
 
 
+#: The minicloud's default driver, whose servers follow the load file.
+LOAD_DRIVER = 'load_driver.LoadFakeDriver'
+
+
 def minicloud(*args, check=True, capture=False, timeout=3600):
     """Run tools/minicloud/minicloud with args.
 
@@ -81,6 +85,26 @@ def minicloud_status():
         return json.loads(result.stdout)
     except ValueError:
         return {'running': False}
+
+
+def restart_args(status, ratios=None, sizes=None, computes=None):
+    """`minicloud start` arguments that rebuild the cloud of `status`."""
+    hosts = status['computes'][:computes] if computes else status['computes']
+    args = ['start', '--computes', str(len(hosts))]
+    for compute in hosts:
+        host, driver = compute['host'], compute['driver']
+        if driver != LOAD_DRIVER:
+            args += ['--host-driver', '%s=%s' % (host, driver)]
+        else:
+            size = (sizes or {}).get(host) or (
+                compute['vcpus'], compute['memory_mb'], compute['local_gb'])
+            args += ['--host-size', '%s=%d:%d:%d' % ((host,) + tuple(size))]
+    ratios = ratios or {'cpu': status['cpu_allocation_ratio'],
+                        'ram': status['ram_allocation_ratio']}
+    nodes = max((len(c.get('nodes') or ()) for c in hosts), default=1)
+    return args + ['--cpu-allocation-ratio', repr(ratios['cpu']),
+                   '--ram-allocation-ratio', repr(ratios['ram']),
+                   '--nodes-per-compute', str(max(nodes, 1))]
 
 
 def write_load_file(path, servers):
@@ -205,8 +229,9 @@ class CloudHelpers:
 
     # -- servers ----------------------------------------------------------
     def boot_server(self, flavor, host=None, name=None, metadata=None,
-                    group=None, conn=None, wait=True):
-        """Boot one server (networks='none'); on `host` if given (admin).
+                    group=None, conn=None, wait=True, node=None):
+        """Boot one server (networks='none'); on `host` if given (admin),
+        on hypervisor `node` if given (admin; microversion 2.74).
 
         flavor: Flavor, name/id, or (vcpus, ram_mb) to make one.
         group: a server group (scheduler hint); metadata: server metadata.
@@ -219,6 +244,8 @@ class CloudHelpers:
                      metadata=metadata or {})
         if host:
             attrs['host'] = host
+        if node:
+            attrs['hypervisor_hostname'] = node
         if group is not None:
             attrs['scheduler_hints'] = {'group': group.id}
         server = conn.compute.create_server(**attrs)

@@ -16,7 +16,7 @@ from openstack import exceptions as sdk_exc
 
 pytestmark = pytest.mark.minicloud
 
-LOAD_DRIVER = 'load_driver.LoadFakeDriver'
+LOAD_DRIVER = cloud_helpers.LOAD_DRIVER
 MB = 1024 * 1024
 CPU_RATE = ('rate(libvirt_domain_info_cpu_time_seconds_total[10s]) '
             '* on(domain) group_left(instance_id) '
@@ -267,24 +267,6 @@ def test_prometheus_stop_and_start(minicloud, prometheus):
             prometheus, 'timestamp(libvirt_up)')), timeout=PROMETHEUS_WAIT)
 
 
-def restart_args(status, ratios=None, sizes=None, computes=None):
-    """`minicloud start` arguments that rebuild the cloud of `status`."""
-    hosts = status['computes'][:computes] if computes else status['computes']
-    args = ['start', '--computes', str(len(hosts))]
-    for compute in hosts:
-        host, driver = compute['host'], compute['driver']
-        if driver != LOAD_DRIVER:
-            args += ['--host-driver', '%s=%s' % (host, driver)]
-        else:
-            size = (sizes or {}).get(host) or (
-                compute['vcpus'], compute['memory_mb'], compute['local_gb'])
-            args += ['--host-size', '%s=%d:%d:%d' % ((host,) + tuple(size))]
-    ratios = ratios or {'cpu': status['cpu_allocation_ratio'],
-                        'ram': status['ram_allocation_ratio']}
-    return args + ['--cpu-allocation-ratio', repr(ratios['cpu']),
-                   '--ram-allocation-ratio', repr(ratios['ram'])]
-
-
 def test_allocation_ratios_and_host_sizes_in_placement(admin_conn,
                                                         minicloud):
     """`start --cpu-allocation-ratio 4 --ram-allocation-ratio 1.5
@@ -307,7 +289,7 @@ def test_allocation_ratios_and_host_sizes_in_placement(admin_conn,
                         'it with --cpu-allocation-ratio 4 '
                         '--ram-allocation-ratio 1.5 --host-size '
                         'compute2=100:16384 to run this test')
-        cloud_helpers.minicloud(*restart_args(
+        cloud_helpers.minicloud(*cloud_helpers.restart_args(
             status, wanted, {'compute2': (100, 16384, 1000)}, computes=2))
         restarted = True
     try:
@@ -330,4 +312,4 @@ def test_allocation_ratios_and_host_sizes_in_placement(admin_conn,
         assert compute1['VCPU'].allocation_ratio == 4.0
     finally:
         if restarted:
-            cloud_helpers.minicloud(*restart_args(status))
+            cloud_helpers.minicloud(*cloud_helpers.restart_args(status))

@@ -48,6 +48,54 @@ def test_gate_never_two_of_one_group():
     assert 'same group g' in gate.blocked(mig('s1', 'h2'))
 
 
+# (limits, in flight, the plan's pending moves, servers started now)
+GATE_CASES = {
+    'no limit onto one target of its own: only the global one': (
+        dict(max_concurrent=5, max_per_host=5),
+        [], [mig('a', 'h1', 't'), mig('b', 'h2', 't'), mig('c', 'h3', 't')],
+        ['a', 'b', 'c']),
+    'max_per_target 1: one at a time onto t, others pass': (
+        dict(max_concurrent=5, max_per_host=5, max_per_target=1),
+        [], [mig('a', 'h1', 't'), mig('b', 'h2', 't'), mig('c', 'h3', 'u')],
+        ['a', 'c']),
+    'max_per_target counts what is in flight already': (
+        dict(max_concurrent=5, max_per_host=5, max_per_target=2),
+        [mig('x', 'h9', 't')],
+        [mig('a', 'h1', 't'), mig('b', 'h2', 't')], ['a']),
+    'a move onto a host an earlier move leaves waits for it': (
+        dict(max_concurrent=5, max_per_host=1),
+        [mig('x', 'h1', 'h2')],
+        [mig('a', 'h1', 'h3'), mig('b', 'h4', 'h1'), mig('c', 'h5', 'h6')],
+        ['c']),
+    'it waits while that move is in flight': (
+        dict(max_concurrent=5, max_per_host=5),
+        [mig('x', 'h1', 'h2')], [mig('b', 'h4', 'h1')], []),
+    'a later move off the target is no reason to wait': (
+        dict(max_concurrent=5, max_per_host=5),
+        [], [mig('b', 'h4', 'h1'), mig('a', 'h1', 'h3')], ['b', 'a']),
+}
+
+
+@pytest.mark.parametrize('name', GATE_CASES)
+def test_gate_limits_and_plan_order(name):
+    lims, in_flight, pending, started = GATE_CASES[name]
+    gate = limits.Gate(limits.Limits(**lims), {})
+    for migration in in_flight:
+        gate.start(migration)
+    assert [m.server for m in gate.startable(pending)] == started
+
+
+def test_gate_says_why_a_move_waits():
+    gate = limits.Gate(limits.Limits(max_concurrent=5, max_per_host=5,
+                                     max_per_target=1), {})
+    gate.start(mig('x', 'h1', 't'))
+    assert gate.blocked(mig('a', 'h2', 't')) == (
+        '1 migration(s) to t in flight, limit 1')
+    assert gate.blocked(mig('b', 'h3', 'h1')) == (
+        'a move off h1 before it in the plan has not finished (it makes '
+        'the room)')
+
+
 # --- Cooldowns ------------------------------------------------------------
 
 def test_cooldowns():

@@ -299,3 +299,43 @@ def test_a_stuck_migration_pins_its_hosts_not_the_rest():
     assert c.cluster.server('M1').pinned and c.cluster.server('V51').pinned
     assert 'host compute1: migration of X' in c.pins['M1'][-1]
     assert not c.cluster.server('M3').pinned
+
+
+def test_a_compute_host_with_several_nodes_gives_one_host_per_node():
+    """compute1 serves three nodes (as for Ironic, or the minicloud's
+    --nodes-per-compute 3), compute2 one: each node is a host with its
+    own inventory and servers, none is a target and their servers stay
+    (Nova live-migrates to a host, not a node); no duplicate-host."""
+    node = [records.Hypervisor(id=f'rp-n{i}',
+                               hypervisor_hostname=f'compute1-node{i}',
+                               state='up', status='enabled',
+                               service_host='compute1') for i in (1, 2, 3)]
+    single = records.Hypervisor(id='rp2', hypervisor_hostname='compute2',
+                                state='up', status='enabled',
+                                service_host='compute2')
+    servers = [
+        dataclasses.replace(server('a', 'compute1', 900),
+                            node='compute1-node2'),
+        dataclasses.replace(server('b', 'compute1', 100),
+                            node='compute1-node3'),
+        dataclasses.replace(server('c', 'compute2', 100), node='compute2')]
+    aggs = [records.Aggregate(name='slow', hosts=('compute1',),
+                              metadata={'hotspot_cpu_threshold': '0.5'})]
+    raw = collector.RawCloud(node + [single],
+                             {h.id: inventory() for h in node + [single]},
+                             servers, [], aggs)
+    c = collector.build(raw, settings(capacity='physical'), placement_usage)
+    assert [h.name for h in c.cluster.hosts] == [
+        'compute1-node1', 'compute1-node2', 'compute1-node3', 'compute2']
+    assert [(s.id, s.host) for s in c.cluster.servers] == [
+        ('a', 'compute1-node2'), ('b', 'compute1-node3'), ('c', 'compute2')]
+    assert c.cluster.host('compute1-node2').cpu_threshold == 0.5
+    assert [h.host for h in detect.detect(c.cluster)] == ['compute1-node2']
+    assert [h.name for h in c.cluster.hosts if h.enabled] == ['compute2']
+    assert c.hosts['compute1-node1'].why_not_target == (
+        'one of 3 nodes of compute host compute1 (Nova live-migrates to a '
+        'host, not a node)')
+    assert c.pins['a'] and not c.pins['c']
+    assert [p.kind for p in c.problems] == ['multi-node-host']
+    assert 'compute1 serves 3 nodes (compute1-node1 ... compute1-node3)' \
+        in str(c.problems[0])

@@ -3,6 +3,8 @@
 nova.virt.fake.FakeDriver with
 - a host size of its own (``[minicloud] vcpus / memory_mb / local_gb`` in the
   compute's config; defaults are FakeDriver's 1000 / 800000 / 600000);
+- optionally several nodes of that size (``[minicloud] nodes``), as one
+  nova-compute serves many Ironic nodes;
 - server diagnostics (``get_instance_diagnostics``, the format of compute
   API microversion >= 2.48) that follow the minicloud load file: CPU time
   advances at the server's busy vCPUs (summed over ``cpu_details[].time``,
@@ -58,6 +60,10 @@ OPTS = [
     cfg.StrOpt('registry_dir', help='where each host lists its servers'),
     cfg.FloatOpt('poll_interval', default=1.0, min=0.1,
                  help='seconds between reads of the load file'),
+    cfg.ListOpt('nodes', default=[],
+                help='the nodes (hypervisors) this compute serves, each '
+                     'its own resource provider of this size; empty: one '
+                     'node named as the host'),
 ]
 CONF.register_opts(OPTS, group='minicloud')
 
@@ -97,6 +103,10 @@ class LoadFakeDriver(fake.FakeDriver):
     # -- lifecycle ------------------------------------------------------
     def init_host(self, host):
         super().init_host(host)
+        if CONF.minicloud.nodes:
+            # FakeDriver's own hook for the nodes it reports (Nova's
+            # functional tests use it for multi-node computes).
+            self._set_nodes(list(CONF.minicloud.nodes))
         with self._lock:
             self._load.poll()
             self._write_registry()

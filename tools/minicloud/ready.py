@@ -1,6 +1,6 @@
 """Last step of every minicloud start; runs in the nova venv (openstacksdk).
 
-    ready.py --hosts compute1,compute2
+    ready.py --hosts compute1,compute2     (the nodes: hypervisor names)
 
 Started by minicloud together with the services: creates the flavors and
 uploads the image as soon as nova-api and Glance answer, then waits for a
@@ -90,15 +90,20 @@ def ready(hosts, timeout):
     create_flavors_and_image(conn, timeout)
     log('flavors and image ready after %.1f s' % (time.monotonic() - started))
 
+    with_inventory = set()
+
     def providers_with_inventory():
         names = {rp.name: rp for rp in conn.placement.resource_providers()}
         if not all(h in names for h in hosts):
             return False
         for host in hosts:
+            if host in with_inventory:
+                continue
             inv = list(conn.placement.resource_provider_inventories(
                 names[host]))
             if not any(i.resource_class == 'VCPU' for i in inv):
                 return False
+            with_inventory.add(host)
         return True
     wait('a resource provider per compute host', providers_with_inventory,
          timeout)
