@@ -36,6 +36,7 @@ from nova_hotspot import conf as hotspot_conf
 from nova_hotspot.agent import cycle
 from nova_hotspot.cloud import ApiCounter
 from nova_hotspot.cloud import Cloud
+from nova_hotspot.core import words
 
 PASS, ERROR, DROP = 'pass', 'error', 'drop'
 HOP_BY_HOP = {'connection', 'keep-alive', 'transfer-encoding',
@@ -146,6 +147,18 @@ def proxied_agent(tmp_path, cloud_info, proxy_url, timeout=3, **options):
     counter = ApiCounter()
     conn.session.session.hooks['response'].append(counter.hook)
     return cycle.Agent(conf, cloud=Cloud(conn, counter))
+
+
+def label(server):
+    """How the agent names a server in its log: ``name (id)``."""
+    return words.label(server.id, server.name)
+
+
+def moved(server, source, target, result=None):
+    """How the agent logs a move (plan_report.outcome_line): ``name (id)
+    source -> target: result``, or without the result."""
+    text = f'{label(server)} {source} -> {target}'
+    return text if result is None else f'{text}: {result}'
 
 
 # --- minicloud services ---------------------------------------------------

@@ -56,7 +56,7 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     agents = {n: faults.AgentProcess(configs[n], tmp_path / f'{n}.log')
               for n in configs}
     try:
-        done = f'{m1.id} {c1} -> {c2}: completed'
+        done = faults.moved(m1, c1, c2, 'completed')
         texts = {}
         deadline = time.monotonic() + 90
         while not any(done in a.text() for a in agents.values()):
@@ -81,7 +81,7 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
                   if f'agent-{standby} is the leader' in ln]
         took = (stamp(line) - killed).total_seconds()
         assert took <= TAKEOVER_BOUND, took
-        agents[standby].wait_for(f'{m3.id} {c3} -> {c4}: completed',
+        agents[standby].wait_for(faults.moved(m3, c3, c4, 'completed'),
                                  timeout=90)
         agents[standby].kill(signal.SIGTERM)
     finally:
@@ -91,8 +91,8 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     for text in texts.values():
         assert 'Traceback' not in text
     # Only the leader of the moment asked for migrations.
-    assert f'migration {m1.id}' not in texts[standby]
-    assert f'migration {m3.id}' not in texts[leader]
+    assert f'migration {faults.label(m1)}' not in texts[standby]
+    assert f'migration {faults.label(m3)}' not in texts[leader]
     # The migrations API: one migration each, the second after the first.
     [first] = migrations_of(admin_conn, m1)
     [second] = migrations_of(admin_conn, m3)
@@ -133,7 +133,8 @@ def test_the_standby_inherits_the_killed_leaders_cooldowns_and_history(
                                  tmp_path / 'a.log')
     standby = None
     try:
-        leader.wait_for(f'{master.id} {c1} -> {c2}: completed', timeout=90)
+        leader.wait_for(faults.moved(master, c1, c2, 'completed'),
+                        timeout=90)
         standby = faults.AgentProcess(config('b', c5), tmp_path / 'b.log')
         standby.wait_for('agent-b is standing by')
         loads.append(helpers.boot_server(flavors(400), host=c2,
@@ -177,10 +178,11 @@ def test_a_target_killed_after_the_request_is_quarantined_others_cured(
     c1, c2, c3, c4, c5 = computes
     flavors = Flavors(helpers)
     optout = {'hotspot_optout': 'true'}
-    # c1 and c3 hot; m1 may only go to c2 (its slave is on c4), m3 goes
-    # to c4 (c2 is full once m1 is planned there).
-    _, m1, s1 = business(helpers, flavors, [c1, c4], [500, 1], 'dead1')
-    _, m3, _ = business(helpers, flavors, [c3], [500], 'dead3')
+    # c1 and c3 hot; their slaves leave m1 only c2, m3 only c4.
+    _, m1, s1 = business(helpers, flavors, [c1, c4, c5], [500, 1, 1],
+                         'dead1')
+    _, m3, s3 = business(helpers, flavors, [c3, c2, c5], [500, 1, 1],
+                         'dead3')
     loads = [helpers.boot_server(flavors(400), host=h, metadata=optout,
                                  name=helpers.name(f'dead-{h}'))
              for h in (c1, c3)]
@@ -209,7 +211,7 @@ def test_a_target_killed_after_the_request_is_quarantined_others_cured(
             assert (outcomes[m3.id].target, outcomes[m3.id].result) == (
                 c4, 'completed'), first.outcomes
 
-            # c5 gets hot; c2, still "up" for Nova and empty, is
+            # c5 gets hot; c2, still "up" for Nova and nearly empty, is
             # quarantined: m5 goes to c3 (c4 has no room left for it)
             _, m5, _ = business(helpers, flavors, [c5], [300], 'dead5')
             loads.append(helpers.boot_server(
@@ -242,4 +244,5 @@ def test_a_target_killed_after_the_request_is_quarantined_others_cured(
     faults.wait_compute_up(admin_conn, c2)
     assert [m.status for m in migrations_of(admin_conn, m3)] == ['completed']
     assert len(migrations_of(admin_conn, m1)) == 1
-    assert_whole(admin_conn, [m1, m3, m5, *s1, *loads])
+    assert_whole(admin_conn, [m1, m3, m5, *s1, *s3, *loads],
+                 [[m1, *s1], [m3, *s3]])

@@ -36,8 +36,6 @@ poll_interval`` seconds (1 s).  See doc/minicloud.md.
 import os
 import threading
 import time
-from uuid import UUID
-from uuid import uuid5
 
 import loadfile
 from nova import exception
@@ -66,14 +64,6 @@ OPTS = [
                      'node named as the host'),
 ]
 CONF.register_opts(OPTS, group='minicloud')
-
-# The namespace of the node uuids (uuid5 of the node name).
-NODE_NAMESPACE = UUID('6e0b1cde-5f4a-4a8e-9d59-0b2f6a3c9d41')
-
-
-def node_uuid(nodename):
-    return str(uuid5(NODE_NAMESPACE, nodename))
-
 
 # A departed server's last CPU time stays in the registry this long, so the
 # host it live-migrates to continues its counter.
@@ -139,7 +129,7 @@ class LoadFakeDriver(fake.FakeDriver):
     def get_available_resource(self, nodename):
         resources = super().get_available_resource(nodename)
         if resources:
-            resources['uuid'] = node_uuid(nodename)
+            resources['uuid'] = loadfile.node_uuid(nodename)
             if nodename not in self._reported:
                 # After nova-compute started its RPC servers (its
                 # post_start_hook): minicloud compute start waits for it.
@@ -149,7 +139,8 @@ class LoadFakeDriver(fake.FakeDriver):
         return resources
 
     def get_nodenames_by_uuid(self, refresh=False):
-        return {node_uuid(n): n for n in self.get_available_nodes()}
+        return {loadfile.node_uuid(n): n
+                for n in self.get_available_nodes()}
 
     # -- live migration -------------------------------------------------
     def live_migration(self, context, instance, dest, post_method,
