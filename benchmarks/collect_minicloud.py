@@ -130,7 +130,6 @@ def main(argv=None):
           'inventories read | inventories cached | hosts | servers '
           'collected | problems |')
     print('|---|---|---|---|---|---|---|---|---|---|')
-    notes = []
     try:
         for nodes, count in zip(args.nodes_per_compute, args.servers):
             started = time.monotonic()
@@ -148,13 +147,12 @@ def main(argv=None):
                     cycles(cloud, args.cycles, args.workers), 1):
                 print(row(hypervisors, count, number, collection))
                 sys.stdout.flush()
-            notes.append(f'{hypervisors} hypervisors: start {start_s:.0f} '
-                         f's, {count} servers booted in {boot_s:.0f} s '
-                         f'({args.batch} per request)')
+            print(f'({hypervisors} hypervisors: start {start_s:.0f} s, '
+                  f'{count} servers booted in {boot_s:.0f} s, '
+                  f'{args.batch} per request)')
+            sys.stdout.flush()
     finally:
         minicloud('stop')
-    for note in notes:
-        print(note)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,10 @@ function configure_nova_hotspot {
     iniset "$conf" hotspot enabled "$NOVA_HOTSPOT_ENABLED"
     iniset "$conf" hotspot interval "$NOVA_HOTSPOT_INTERVAL"
     iniset "$conf" hotspot strategy "$NOVA_HOTSPOT_STRATEGY"
+    iniset "$conf" hotspot hot_samples_required \
+        "$NOVA_HOTSPOT_HOT_SAMPLES_REQUIRED"
+    iniset "$conf" hotspot hot_samples_window \
+        "$NOVA_HOTSPOT_HOT_SAMPLES_WINDOW"
     iniset "$conf" hotspot usage_source "$NOVA_HOTSPOT_USAGE_SOURCE"
     if [ "$NOVA_HOTSPOT_USAGE_SOURCE" = prometheus ]; then
         iniset "$conf" hotspot prometheus_url "$NOVA_HOTSPOT_PROMETHEUS_URL"

@@ -15,12 +15,14 @@ from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plan_report
 from nova_hotspot import plugins
+from nova_hotspot import version
+from nova_hotspot.core import defaults
 from nova_hotspot.core import options
 from nova_hotspot.core import snapshot
 from nova_hotspot.core import validate
 
 #: The threshold a host that gives none gets, unless the command line says.
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = defaults.CPU_THRESHOLD
 
 EXIT_USAGE = 2          # bad input or option: nothing was planned
 EXIT_INVALID_PLAN = 3   # the strategy returned a plan the validator refused
@@ -28,21 +30,21 @@ EXIT_PIPE_CLOSED = 141  # the reader closed stdout early (128 + SIGPIPE),
                         # nothing printed on stderr
 
 
-def _finite(value):
+def finite(value):
     """``value`` (JSON-ready data) with every NaN or infinite float
     replaced by None: the output is always valid JSON."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 
 def dumps(data):
     """JSON text of ``data``, never containing NaN or Infinity."""
-    return json.dumps(_finite(data), indent=2, allow_nan=False)
+    return json.dumps(finite(data), indent=2, allow_nan=False)
 
 
 def _strategy_option(text):
@@ -54,72 +56,111 @@ def _strategy_option(text):
 
 
 def _threshold(text):
+    problem = f'must be a number in {defaults.FRACTION_RANGE}, got {text!r}'
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'must be a number in (0, 1], got {text!r}') from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(
-            f'must be a number in (0, 1], got {text!r}')
+        raise argparse.ArgumentTypeError(problem) from None
+    if not defaults.is_fraction(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
+
+
+def strategy_help():
+    """``--strategy`` help naming the registered strategies."""
+    return (f'planning strategy: '
+            f'{", ".join(plugins.names(plugins.STRATEGIES))} '
+            f'(default: {defaults.STRATEGY})')
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='nova-hotspot',
         description='Find hot compute hosts and plan live migrations.')
+    parser.add_argument('--version', action='version',
+                        version=f'%(prog)s {version.version_string()}')
+    # openstack hotspot sets this to reach the cloud with its credentials.
+    parser.set_defaults(connect=None)
     commands = parser.add_subparsers(dest='command', required=True,
                                      metavar='COMMAND')
     plan = commands.add_parser(
         'plan', help='plan migrations for a cluster snapshot',
-        description='Plan hotspot migrations for a snapshot (JSON, see '
-                    'doc/snapshot-format.md). Nothing is moved.')
-    plan.add_argument('--snapshot', metavar='FILE',
-                      help='snapshot JSON file, or - for standard input')
-    _live_arguments(plan)
-    plan.add_argument('--strategy', default='paper',
-                      help='planning strategy (default: %(default)s)')
-    _strategy_option_argument(
-        plan, 'an option of the strategy, e.g. headroom=0.1 for cure '
-              '(repeatable; see doc/strategies.md)')
-    plan.add_argument('--format', choices=('table', 'json'),
-                      default='table', help='output (default: %(default)s)')
-    _threshold_arguments(plan)
+        description=PLAN_DESCRIPTION)
+    add_plan_arguments(plan)
+    _format_argument(plan)
     plan.set_defaults(func=cmd_plan)
     snap = commands.add_parser(
         'snapshot', help='save a live cloud as a snapshot file',
-        description='Collect a live cloud (hosts from Nova and Placement, '
-                    'servers, server groups and roles) into a snapshot '
-                    'in the core\'s format. Nothing is moved.')
-    _live_arguments(snap)
-    snap.add_argument('--output', '-o', default='-', metavar='FILE',
-                      help='where to write it (default: standard output)')
+        description=SNAPSHOT_DESCRIPTION)
+    add_snapshot_arguments(snap)
     snap.set_defaults(func=cmd_snapshot)
     what_if = commands.add_parser(
         'compare', help='what each strategy would do with a snapshot',
-        description='Plan a snapshot with every registered strategy and '
-                    'compare the plans: hot hosts before and after, new hot '
-                    'hosts, anti-affinity breaks, moves, data moved, '
-                    'mis-migrations, utilisation spread, planning time; '
-                    'each plan is also checked by the plan validator. '
-                    'Nothing is moved.')
-    what_if.add_argument('--snapshot', required=True, metavar='FILE',
-                         help='snapshot JSON file, or - for standard input')
-    what_if.add_argument('--format', choices=('table', 'json'),
-                         default='table',
-                         help='output (default: %(default)s)')
-    what_if.add_argument('--strategy', action='append', dest='strategies',
-                         metavar='NAME',
-                         help='compare only this strategy (repeatable; '
-                              'default: every registered one)')
-    _strategy_option_argument(
-        what_if, 'an option for the compared strategies that declare it, '
-                 'e.g. headroom=0.1 for cure (repeatable; see '
-                 'doc/strategies.md)')
-    _threshold_arguments(what_if)
+        description=COMPARE_DESCRIPTION)
+    add_compare_arguments(what_if)
+    _format_argument(what_if)
     what_if.set_defaults(func=cmd_compare)
     return parser
+
+
+PLAN_DESCRIPTION = ('Plan hotspot migrations for a snapshot (JSON, see '
+                    'doc/snapshot-format.md) or a live cloud. Nothing is '
+                    'moved.')
+SNAPSHOT_DESCRIPTION = ('Collect a live cloud (hosts from Nova and '
+                        'Placement, servers, server groups and roles) into '
+                        'a snapshot in the core\'s format. Nothing is moved.')
+COMPARE_DESCRIPTION = ('Plan a snapshot with every registered strategy and '
+                       'compare the plans: hot hosts before and after, new '
+                       'hot hosts, anti-affinity breaks, moves, data moved, '
+                       'mis-migrations, utilisation spread, planning time; '
+                       'each plan is also checked by the plan validator. '
+                       'Nothing is moved.')
+
+
+def add_plan_arguments(parser, clouds_yaml=True):
+    """``plan``'s arguments (but the output format), shared with
+    ``openstack hotspot plan`` (``clouds_yaml=False``: no ``--cloud``,
+    openstackclient's own options say which cloud)."""
+    parser.add_argument('--snapshot', metavar='FILE',
+                        help='snapshot JSON file, or - for standard input')
+    _live_arguments(parser, clouds_yaml)
+    parser.add_argument('--strategy', default=defaults.STRATEGY,
+                        help=strategy_help())
+    _strategy_option_argument(
+        parser, 'an option of the strategy, e.g. headroom=0.1 for cure '
+                '(repeatable; see doc/strategies.md)')
+    _threshold_arguments(parser)
+
+
+def add_snapshot_arguments(parser, clouds_yaml=True):
+    """``snapshot``'s arguments, shared with ``openstack hotspot
+    snapshot``."""
+    _live_arguments(parser, clouds_yaml)
+    parser.add_argument('--output', '-o', default='-', metavar='FILE',
+                        help='where to write it (default: standard output)')
+
+
+def add_compare_arguments(parser):
+    """``compare``'s arguments (but the output format), shared with
+    ``openstack hotspot compare``."""
+    parser.add_argument('--snapshot', required=True, metavar='FILE',
+                        help='snapshot JSON file, or - for standard input')
+    parser.add_argument('--strategy', action='append', dest='strategies',
+                        metavar='NAME',
+                        help='compare only this strategy (repeatable; '
+                             'default: every registered one: '
+                             f'{", ".join(plugins.names(plugins.STRATEGIES))}'
+                             ')')
+    _strategy_option_argument(
+        parser, 'an option for the compared strategies that declare it, '
+                'e.g. headroom=0.1 for cure (repeatable; see '
+                'doc/strategies.md)')
+    _threshold_arguments(parser)
+
+
+def _format_argument(parser):
+    parser.add_argument('--format', choices=('table', 'json'),
+                        default='table', help='output (default: %(default)s)')
 
 
 def _strategy_option_argument(parser, help_text):
@@ -137,41 +178,62 @@ def _threshold_arguments(parser):
                                  'none (default: %(default)s)')
 
 
-def _live_arguments(parser):
-    parser.add_argument('--cloud', metavar='NAME',
-                        help='collect this clouds.yaml cloud (admin) '
-                             'instead of reading a snapshot')
+def _live_arguments(parser, clouds_yaml=True):
+    if clouds_yaml:
+        parser.add_argument('--cloud', metavar='NAME',
+                            help='collect this clouds.yaml cloud (admin) '
+                                 'instead of reading a snapshot')
+        credentials = 'and, without --cloud, its credentials'
+    else:
+        parser.set_defaults(cloud=None)
+        credentials = 'not its credentials'
     parser.add_argument('--config-file', action='append', default=[],
                         metavar='FILE',
-                        help='nova.conf-like file(s) with a [hotspot] '
-                             'group: its options (and, without --cloud, '
-                             'its credentials) are used; repeatable')
+                        help=f'nova.conf-like file(s) with a [hotspot] '
+                             f'group: its options ({credentials}) are '
+                             f'used; repeatable')
+
+
+def _live(args):
+    """Whether ``args`` name a live cloud: ``--cloud``, ``--config-file``,
+    or ``args.connect`` (set by ``openstack hotspot``: its own --os-*
+    credentials)."""
+    return bool(args.cloud or args.config_file or args.connect)
 
 
 def _collect_live(args, cpu_threshold=None, mem_threshold=None):
     from nova_hotspot.agent import live  # needs the agent's libraries
     collection = live.collect(args.cloud, args.config_file, cpu_threshold,
-                              mem_threshold)
+                              mem_threshold, connect=args.connect)
     for problem in collection.problems:
         print(f'nova-hotspot: warning: {problem}', file=sys.stderr)
     return collection
 
 
-def cmd_snapshot(args):
-    if not args.cloud and not args.config_file:
+def snapshot_text(args):
+    """The snapshot JSON of the live cloud ``args`` name (``snapshot``)."""
+    if not _live(args):
         raise exceptions.ConfigError('snapshot: give --cloud NAME or '
                                      '--config-file FILE')
     collection = _collect_live(args)
-    text = json.dumps(snapshot.to_dict(collection.cluster), indent=1)
-    if args.output == '-':
+    return json.dumps(snapshot.to_dict(collection.cluster), indent=1)
+
+
+def write_output(text, path):
+    """``text`` to standard output (``-``) or to the file ``path``."""
+    if path == '-':
         print(text)
     else:
         try:
-            with open(args.output, 'w', encoding='utf-8') as f:
+            with open(path, 'w', encoding='utf-8') as f:
                 f.write(text + '\n')
         except OSError as exc:
             raise exceptions.ConfigError(
-                f'snapshot: cannot write {args.output}: {exc}') from None
+                f'cannot write {path}: {exc}') from None
+
+
+def cmd_snapshot(args):
+    write_output(snapshot_text(args), args.output)
     return 0
 
 
@@ -181,13 +243,14 @@ def read_snapshot(path, cpu_threshold, mem_threshold):
         if path == '-':
             text = sys.stdin.read()
         else:
-            with open(path, encoding='utf-8') as f:
+            # Bytes: the loader decodes them as UTF-8 only when its fast
+            # parser refuses them, and a 50 MB file is not held twice.
+            with open(path, 'rb') as f:
                 text = f.read()
+        return snapshot.loads(text, cpu_threshold, mem_threshold)
     except (OSError, UnicodeDecodeError) as exc:
         raise exceptions.InvalidSnapshot(
             f'snapshot {path}: cannot read: {exc}') from None
-    try:
-        return snapshot.loads(text, cpu_threshold, mem_threshold)
     except exceptions.InvalidSnapshot as exc:
         raise exceptions.InvalidSnapshot(f'{path}: {exc}') from None
 
@@ -196,7 +259,7 @@ def plan_cluster(args):
     """The cluster to plan and, for a live cloud, why each host that is no
     target is not one (None for a snapshot): from ``args.snapshot`` or
     ``args.cloud``/``args.config_file``, as ``plan`` takes them."""
-    live = args.cloud or args.config_file
+    live = _live(args)
     if bool(args.snapshot) == bool(live):
         raise exceptions.ConfigError(
             'plan: give either --snapshot FILE or a live cloud '
@@ -245,7 +308,10 @@ def cmd_plan(args):
     return 0 if valid else EXIT_INVALID_PLAN
 
 
-def cmd_compare(args):
+def compare_reports(args):
+    """Every strategy ``args.strategies`` names (all when None) on the
+    snapshot ``args.snapshot``: ``compare.StrategyReport``s, and whether
+    each plan was made and accepted by the validator."""
     known = plugins.names(plugins.STRATEGIES)
     for name in args.strategies or ():
         if name not in known:
@@ -256,12 +322,17 @@ def cmd_compare(args):
                             args.mem_threshold)
     reports = compare.compare(cluster, args.strategies,
                               args.strategy_option)
+    failed = any(r.metrics is None or r.metrics.violations for r in reports)
+    return reports, not failed
+
+
+def cmd_compare(args):
+    reports, valid = compare_reports(args)
     if args.format == 'json':
         print(dumps(compare.to_json(reports)))
     else:
         print(compare.format_table(reports))
-    failed = any(r.metrics is None or r.metrics.violations for r in reports)
-    return EXIT_INVALID_PLAN if failed else 0
+    return 0 if valid else EXIT_INVALID_PLAN
 
 
 def main(argv=None):

@@ -139,9 +139,12 @@ def _refused(state, si, source, target):
     for hj in state.member_hosts(server.group):
         if hj in (source, target) or not fits[hj]:
             continue
-        member = next(cluster.servers[sj] for sj in state.residents[hj]
-                      if sj != si and cluster.servers[sj].group
-                      == server.group)
+        # The group column, not Server objects: a snapshot builds those
+        # only when asked for, and these hosts hold many servers.
+        groups = cluster.server_groups
+        member = cluster.servers[next(
+            sj for sj in state.residents[hj]
+            if sj != si and groups[sj] == server.group)]
         refused[hj] = f'holds {words.server_label(member)}, ' \
                       f'{_relation(member, server)}'
     return ([{'host': cluster.hosts[hj].name, 'reason': why}

@@ -79,7 +79,8 @@ class Actuator(abc.ABC):
                 collection.migrating.items()):
             if server_id not in gate.in_flight and server_id not in stuck:
                 gate.start(plan_mod.Migration(server_id, host or '?', '?',
-                                              'in flight in Nova'))
+                                              'in flight in Nova'),
+                           planned=False)
         running = {}
         with concurrent.futures.ThreadPoolExecutor(
                 max_workers=limits.max_concurrent) as pool:
@@ -104,12 +105,14 @@ class Actuator(abc.ABC):
                 if not running:
                     # Nothing of ours in flight, yet nothing could start:
                     # Nova's own migrations in flight hold the limits.
+                    leaving = set()
                     for index, migration in pending:
                         outcomes[index] = limits_mod.Outcome(
                             migration.server, migration.source,
                             migration.target, 'not-started',
-                            gate.blocked(migration)
+                            gate.blocked(migration, leaving)
                             or 'blocked by the limits')
+                        leaving.add(migration.source)
                     break
                 done, _ = concurrent.futures.wait(
                     running, timeout=1.0,

@@ -204,6 +204,10 @@ class Gate:
         self.limits = limits
         self.groups = groups
         self.in_flight = {}      # server id -> Migration
+        #: servers of in_flight that Nova was migrating before the plan
+        #: (they count against the limits; the plan did not count on
+        #: them leaving)
+        self.unplanned = set()
 
     def blocked(self, migration, leaving=frozenset()):
         """Why ``migration`` may not start now, or None. ``leaving``: the
@@ -224,8 +228,8 @@ class Gate:
                 return (f'{onto} migration(s) to {migration.target} in '
                         f'flight, limit {self.limits.max_per_target}')
         if migration.target in leaving or any(
-                m.source == migration.target
-                for m in self.in_flight.values()):
+                m.source == migration.target and s not in self.unplanned
+                for s, m in self.in_flight.items()):
             return (f'a move off {migration.target} before it in the plan '
                     f'has not finished (it makes the room)')
         group = self.groups.get(migration.server)
@@ -249,8 +253,11 @@ class Gate:
                 leaving.add(migration.source)
         return chosen
 
-    def start(self, migration):
+    def start(self, migration, planned=True):
         self.in_flight[migration.server] = migration
+        if not planned:
+            self.unplanned.add(migration.server)
 
     def finish(self, migration):
         self.in_flight.pop(migration.server, None)
+        self.unplanned.discard(migration.server)

@@ -27,11 +27,14 @@ LOG = logging.getLogger(__name__)
 
 
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
-            mem_threshold=None):
+            mem_threshold=None, connect=None):
     """A ``collect.build.Collection`` of a live cloud.
 
-    ``cloud_name``: a clouds.yaml entry (admin rights); otherwise the
-    keystoneauth options of ``[hotspot]`` in ``config_files`` are used.
+    ``connect``: a function of the compute API microversion returning a
+    ``cloud.Cloud`` (``openstack hotspot``: openstackclient's
+    credentials); else ``cloud_name``: a clouds.yaml entry (admin rights);
+    otherwise the keystoneauth options of ``[hotspot]`` in
+    ``config_files`` are used.
     ``[hotspot]`` options (thresholds, capacity, usage source, role key,
     exclusions) come from ``config_files`` when given, else their
     defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
@@ -55,7 +58,9 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
     if mem_threshold is not None:
         overrides['mem_threshold'] = mem_threshold
     settings = dataclasses.replace(settings, **overrides)
-    if cloud_name:
+    if connect is not None:
+        cloud = connect(settings.compute_api_version)
+    elif cloud_name:
         cloud = Cloud.from_cloud_name(cloud_name,
                                       settings.compute_api_version)
     else:

@@ -20,6 +20,7 @@ from oslo_log import log as logging
 
 from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
+from nova_hotspot import version
 from nova_hotspot.agent import cycle
 from nova_hotspot.conf import unknown as unknown_conf
 
@@ -53,6 +54,18 @@ def once_exit_code(report):
     unfinished = [o for o in report.outcomes
                   if o.result not in ('completed', 'dry-run')]
     return EXIT_LEFT_HOT if left or unfinished else EXIT_OK
+
+
+def start_line(agent):
+    """What an operator checks first in the log: which version runs with
+    which files, and whether it moves anything."""
+    settings = agent.settings
+    files = ', '.join(agent.conf.config_file) or 'none'
+    return (f'nova-hotspot-agent {version.version_string()} started: '
+            f'config files {files}; interval {settings.interval}s, '
+            f'strategy {settings.strategy}, usage source '
+            f'{settings.usage_source}, actuator {agent.actuator.name}, '
+            f'dry run {"yes" if settings.dry_run else "no"}')
 
 
 class Service:
@@ -115,9 +128,7 @@ class Service:
         thread = threading.Thread(target=self.worker.start,
                                   name='hotspot-periodic', daemon=True)
         thread.start()
-        LOG.info('nova-hotspot-agent started: interval %ss, strategy %s, '
-                 'actuator %s', self.agent.settings.interval,
-                 self.agent.settings.strategy, self.agent.actuator.name)
+        LOG.info('%s', start_line(self.agent))
         while True:
             self._wake.wait(1.0)
             self._wake.clear()
@@ -143,7 +154,7 @@ def main(argv=None):
     logging.register_options(conf)
     try:
         conf(sys.argv[1:] if argv is None else argv, project='nova',
-             prog='nova-hotspot-agent')
+             prog='nova-hotspot-agent', version=version.version_string())
         logging.setup(conf, 'nova-hotspot-agent')
         agent = cycle.Agent(conf)
         # After the credentials were loaded (keystoneauth registers its

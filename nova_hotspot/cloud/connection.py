@@ -12,6 +12,7 @@ import urllib.parse
 
 import keystoneauth1.exceptions as ks_exc
 import openstack
+import openstack.config
 import requests
 from keystoneauth1 import loading as ks_loading
 
@@ -160,6 +161,19 @@ class Cloud:
                 raise
 
     @classmethod
+    def from_options(cls, options, compute_api_version):
+        """Connect with openstackclient's parsed global options
+        (``--os-cloud``, ``--os-auth-url``, ... and the OS_* environment
+        they default to), at the agent's compute microversion."""
+        with errors('connecting with the --os-* options'):
+            region = openstack.config.OpenStackConfig().get_one(
+                cloud=getattr(options, 'cloud', None), argparse=options)
+            # The collector needs its microversion (hypervisor ids that
+            # are Placement providers), not openstackclient's default.
+            region.config['compute_api_version'] = compute_api_version
+            return cls._from_region(region)
+
+    @classmethod
     def from_cloud_name(cls, name, compute_api_version='2.88',
                         config_files=None):
         """Connect as cloud ``name`` of clouds.yaml (the usual places, or
@@ -168,7 +182,12 @@ class Cloud:
             region = openstack.config.OpenStackConfig(
                 config_files=config_files).get_one(
                     cloud=name, compute_api_version=compute_api_version)
-            conn = openstack.connection.Connection(config=region)
-            counter = ApiCounter()
-            conn.session.session.hooks['response'].append(counter.hook)
+            return cls._from_region(region)
+
+    @classmethod
+    def _from_region(cls, region):
+        """A Cloud on an openstacksdk CloudRegion, its calls counted."""
+        conn = openstack.connection.Connection(config=region)
+        counter = ApiCounter()
+        conn.session.session.hooks['response'].append(counter.hook)
         return cls(conn, counter)

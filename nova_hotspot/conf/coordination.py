@@ -21,9 +21,13 @@ coordination_opts = [
                     'timeout=10 or etcd3+http://127.0.0.1:2379. Unset: '
                     'no coordination, this agent always acts. The '
                     'backend\'s timeout bounds how long a dead leader '
-                    'keeps the leadership.'),
+                    'keeps the leadership. The agents\' cooldowns, target '
+                    'quarantines and hot-sample history are kept in the '
+                    'backend too, so a standby that takes over knows '
+                    'them.'),
     cfg.StrOpt('group', default='nova-hotspot',
-               help='Election group: agents of one cloud share it.'),
+               help='Election group: agents of one cloud share it (and '
+                    'the state kept in the backend).'),
     cfg.StrOpt('member_id',
                help='This agent\'s name in the group (default: '
                     'hostname:pid).'),

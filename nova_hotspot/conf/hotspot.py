@@ -15,8 +15,10 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from nova_hotspot.conf import prometheus as prometheus_conf
+from nova_hotspot.conf import types
 from nova_hotspot.conf import values
 from nova_hotspot.conf.values import GROUP_NAME
+from nova_hotspot.core import defaults
 from nova_hotspot.core import options as strategy_options
 
 
@@ -36,8 +38,21 @@ _HELP = ('Find hot compute hosts and live-migrate servers off them. Read by '
          'user to list hypervisors, read Placement and live-migrate.')
 hotspot_group = _group()
 
-CAPACITY_MODES = ('allocation', 'physical')
-INSTANCE_STORAGE_MODES = ('local', 'shared')
+CAPACITY_MODES = (
+    ('allocation', '(total - reserved) x allocation_ratio: what the '
+                   'scheduler may place'),
+    ('physical', 'total - reserved: the real hardware'),
+)
+INSTANCE_STORAGE_MODES = (
+    ('local', 'each compute\'s own disk: a block migration copies local '
+              'disks too'),
+    ('shared', 'Ceph, NFS: only memory is copied'),
+)
+INTERFACES = (
+    ('public', 'the public endpoints of the catalog'),
+    ('internal', 'the internal endpoints'),
+    ('admin', 'the admin endpoints'),
+)
 
 hotspot_opts = [
     cfg.BoolOpt('enabled', default=False, mutable=True,
@@ -46,16 +61,21 @@ hotspot_opts = [
                      'idles until a SIGHUP turns it on.'),
     cfg.IntOpt('interval', default=300, min=1,
                help='Seconds between the starts of two cycles.'),
-    cfg.StrOpt('strategy', default='paper', mutable=True,
+    cfg.StrOpt('strategy', default=defaults.STRATEGY, mutable=True,
                help='Planning strategy, a plugin name of the '
-                    'nova_hotspot.strategies namespace.'),
+                    'nova_hotspot.strategies namespace: "cure" (cures '
+                    'every curable hotspot with the least data moved, '
+                    'several moves per host when needed), "paper" (the '
+                    'paper\'s algorithm as written: one master per hot '
+                    'host) or "volume" (Sandpiper\'s volume-to-size '
+                    'rule).'),
     cfg.MultiStrOpt('strategy_options', default=[], mutable=True,
                     help='Options of the chosen strategy, one name=value '
                          'per line (repeat the option), e.g. for strategy '
                          'cure "strategy_options = headroom=0.1" and '
                          '"strategy_options = movable_roles=master,slave". '
-                         'Strategy paper takes none; doc/strategies.md '
-                         'lists each strategy\'s options.'),
+                         'Strategy paper takes none; the strategies '
+                         'documentation lists each strategy\'s options.'),
     cfg.StrOpt('usage_source', default='placement', mutable=True,
                help='Where server usage comes from, a plugin name of the '
                     'nova_hotspot.usage namespace: "placement" (each '
@@ -73,15 +93,16 @@ hotspot_opts = [
     cfg.BoolOpt('dry_run', default=False, mutable=True,
                 help='Plan and log, never migrate (uses the "log" actuator '
                      'whatever "actuator" says).'),
-    cfg.FloatOpt('cpu_threshold', default=0.8, min=0.0, max=1.0,
-                 mutable=True,
-                 help='Fraction of a host\'s CPU capacity its servers may '
-                      'use before it is hot (0 < value <= 1). An aggregate '
-                      'can override it, see cpu_threshold_metadata_key.'),
-    cfg.FloatOpt('mem_threshold', default=0.8, min=0.0, max=1.0,
-                 mutable=True,
-                 help='Fraction of a host\'s memory capacity its servers '
-                      'may use before it is hot (0 < value <= 1).'),
+    cfg.Opt('cpu_threshold', type=types.Fraction(),
+            default=defaults.CPU_THRESHOLD, mutable=True,
+            help='Fraction of a host\'s CPU capacity its servers may use '
+                 'before it is hot. An aggregate can override it, see '
+                 'cpu_threshold_metadata_key.'),
+    cfg.Opt('mem_threshold', type=types.Fraction(),
+            default=defaults.MEM_THRESHOLD, mutable=True,
+            help='Fraction of a host\'s memory capacity its servers may '
+                 'use before it is hot. An aggregate can override it, see '
+                 'mem_threshold_metadata_key.'),
     cfg.StrOpt('cpu_threshold_metadata_key', default='hotspot_cpu_threshold',
                mutable=True,
                help='Aggregate metadata key whose value (a fraction in '
@@ -92,14 +113,17 @@ hotspot_opts = [
                mutable=True,
                help='Aggregate metadata key overriding mem_threshold, like '
                     'cpu_threshold_metadata_key.'),
-    cfg.IntOpt('hot_samples_required', default=1, min=1, mutable=True,
+    cfg.IntOpt('hot_samples_required', default=defaults.HOT_SAMPLES_REQUIRED,
+               min=1, mutable=True,
                help='k of "k of n": a host is acted on only when it was '
                     'hot in at least this many of the last '
                     'hot_samples_window cycles (Sandpiper\'s rule against '
-                    'one-sample spikes). 1 of 1 acts on every hot host at '
-                    'once, as the paper does. The history is in memory: '
-                    'after a restart it starts empty.'),
-    cfg.IntOpt('hot_samples_window', default=1, min=1, mutable=True,
+                    'one-sample spikes; the default 2 of 3 ignores one '
+                    'spike). 1 of 1 acts on every hot host at once, as the '
+                    'paper does. The history survives restarts when '
+                    'state_path or [coordination] backend_url is set.'),
+    cfg.IntOpt('hot_samples_window', default=defaults.HOT_SAMPLES_WINDOW,
+               min=1, mutable=True,
                help='n of "k of n": how many recent cycles are remembered; '
                     'must be >= hot_samples_required.'),
     cfg.StrOpt('capacity', default='allocation', choices=CAPACITY_MODES,
@@ -205,7 +229,7 @@ hotspot_opts = [
                help='Address the metrics endpoint binds to.'),
     cfg.StrOpt('region_name', help='Region of the endpoints to use.'),
     cfg.StrOpt('interface', default='public',
-               choices=('public', 'internal', 'admin'),
+               choices=INTERFACES,
                help='Endpoint interface to use from the catalog.'),
 ]
 

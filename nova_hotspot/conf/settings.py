@@ -68,9 +68,6 @@ def load(conf):
     values = {}
     for field in dataclasses.fields(Settings):
         values[field.name] = _get(conf, field.name)
-    for name in ('cpu_threshold', 'mem_threshold'):
-        if not 0.0 < values[name] <= 1.0:
-            raise _bad(name, f'must be in (0, 1], got {values[name]!r}')
     for name in ('strategy', 'usage_source', 'actuator', 'role_metadata_key',
                  'optout_metadata_key', 'cpu_threshold_metadata_key',
                  'mem_threshold_metadata_key'):

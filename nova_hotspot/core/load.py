@@ -17,7 +17,6 @@ it) when its use passes its limit, ``over_limit(used, limit)``.
 
 import collections
 import dataclasses
-import operator
 
 import numpy
 
@@ -35,27 +34,19 @@ class LoadState:
 
     def __init__(self, cluster):
         self.cluster = cluster
-        hosts = cluster.hosts
-        servers = cluster.servers
-        n = len(hosts)
-        position = {h.name: i for i, h in enumerate(hosts)}
-        self.cpu_limit = [h.cpu_limit for h in hosts]
-        self.mem_limit = [h.mem_limit for h in hosts]
-        self.enabled = numpy.fromiter((h.enabled for h in hosts), bool, n)
-        count = len(servers)
-        where = numpy.fromiter(
-            map(position.__getitem__, map(operator.attrgetter('host'),
-                                          servers)), numpy.int64, count)
-        cpu = numpy.fromiter(map(operator.attrgetter('cpu'), servers),
-                             float, count)
-        mem = numpy.fromiter(map(operator.attrgetter('mem'), servers),
-                             float, count)
-        used_cpu = numpy.bincount(where, weights=cpu, minlength=n)
-        used_mem = numpy.bincount(where, weights=mem, minlength=n)
+        n = len(cluster.host_names)
+        self.cpu_limit = cluster.host_cpu_limit.tolist()
+        self.mem_limit = cluster.host_mem_limit.tolist()
+        self.enabled = cluster.host_enabled
+        where = cluster.server_host
+        used_cpu = numpy.bincount(where, weights=cluster.server_cpu,
+                                  minlength=n)
+        used_mem = numpy.bincount(where, weights=cluster.server_mem,
+                                  minlength=n)
         self.cpu_used = used_cpu.tolist()
         self.mem_used = used_mem.tolist()
-        self.cpu_limit_array = numpy.array(self.cpu_limit, dtype=float)
-        self.mem_limit_array = numpy.array(self.mem_limit, dtype=float)
+        self.cpu_limit_array = cluster.host_cpu_limit
+        self.mem_limit_array = cluster.host_mem_limit
         self.cpu_cap = self.cpu_limit_array - used_cpu
         self.mem_cap = self.mem_limit_array - used_mem
         self._where = where
@@ -77,14 +68,13 @@ class LoadState:
         """Start tracking the groups of every server on ``hosts``: moves
         update only tracked groups, so call it before moving their
         servers (one pass over all servers, only if a group is new)."""
-        servers = self.cluster.servers
-        new = {servers[si].group for hi in hosts
+        groups = self.cluster.server_groups
+        new = {groups[si] for hi in hosts
                for si in self.residents[hi]} - {None} - set(self.group_hosts)
         if not new:
             return
         for group in new:
             self.group_hosts[group] = {}
-        groups = list(map(operator.attrgetter('group'), servers))
         members = [si for si, g in enumerate(groups) if g in new]
         moved = self.location
         group_hosts = self.group_hosts
@@ -120,8 +110,8 @@ class LoadState:
             # tracked host; count it now rather than answer wrongly.
             hosts = self.group_hosts[group] = collections.Counter(
                 self.host_of(si)
-                for si, s in enumerate(self.cluster.servers)
-                if s.group == group)
+                for si, g in enumerate(self.cluster.server_groups)
+                if g == group)
         return hosts
 
     def group_has_member_on(self, group, hi):

@@ -192,8 +192,13 @@ class CloudHelpers:
             wanted = os.environ.get(ENV_IMAGE) or (
                 MINICLOUD_IMAGE if self.info.is_minicloud else None)
             if wanted:
-                image = self.conn.image.find_image(
-                    wanted, ignore_missing=False)
+                # Listed by name: find_image passes the deprecated
+                # ignore_missing=True on to the SDK's own search.
+                image = next(iter(self.conn.image.images(name=wanted)),
+                             None)
+                if image is None:
+                    raise CloudError('no image named %s on the cloud'
+                                     % wanted)
             else:
                 image = next(iter(self.conn.image.images(status='active')),
                              None)

@@ -22,8 +22,6 @@ from agent_helpers import write_config
 pytestmark = pytest.mark.minicloud
 
 
-
-
 def boot(helpers, flavors, vcpus, host, disk=1):
     return helpers.boot_server(flavors(vcpus, disk), host=host,
                                name=helpers.name(f'load{vcpus}-{host}'))
@@ -79,7 +77,9 @@ def test_figure2_dry_run_then_one_cycle_cures(helpers, computes, tmp_path,
     assert [(m.server, m.source, m.target) for m in dry.plan.migrations] \
         == [(m1.id, sv1, sv5)]
     assert [o.result for o in dry.outcomes] == ['dry-run']
-    assert f'{m1.id}: {sv1} -> {sv5}' in caplog.text
+    # The plan's table names the server by name and id (issue 14).
+    assert f'1. {m1.name} ({m1.id[:8]}): {sv1} -> {sv5}, copies' in \
+        caplog.text
     assert host_of(admin_conn, m1) == (sv1, 'ACTIVE')
     assert live_migrations(admin_conn, m1) == []
 
@@ -215,7 +215,9 @@ def test_agent_process_cycles_and_sigterm(helpers, computes, tmp_path,
             proc.kill()
             proc.wait()
     text = log.read_text()
-    assert f'{master.id} {c1} -> {c2}: completed' in text, text
+    # The log names the server by name and id (issue 14).
+    assert f'{master.name} ({master.id[:8]}) {c1} -> {c2}: completed' in \
+        text, text
     assert 'stopped after' in text
     assert 'Traceback' not in text
     assert host_of(admin_conn, master) == (c2, 'ACTIVE')

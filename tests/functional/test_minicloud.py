@@ -93,7 +93,7 @@ def test_anti_affinity_members_on_distinct_hosts(admin_conn, helpers,
     group = admin_conn.compute.get_server_group(group.id)
     assert sorted(group.member_ids) == sorted(s.id for s in members)
     assert 'anti-affinity' in (group.policy, *(group.policies or []))
-    roles = [admin_conn.compute.get_server_metadata(s).metadata[
+    roles = [admin_conn.compute.fetch_server_metadata(s).metadata[
         cloud_helpers.ROLE_KEY] for s in members]
     assert roles == ['master'] + ['slave'] * slaves_wanted
 
@@ -146,7 +146,7 @@ def test_clouds_yaml_works_without_endpoint_overrides(minicloud, monkeypatch):
                 url = conn.endpoint_for(service)
                 assert url.startswith('http://127.0.0.1:'), (service, url)
             assert list(conn.compute.flavors())
-            assert conn.image.find_image(cloud_helpers.MINICLOUD_IMAGE)
+            assert list(conn.image.images(name=cloud_helpers.MINICLOUD_IMAGE))
             list(conn.network.networks())
         finally:
             conn.close()

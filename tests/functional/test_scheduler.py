@@ -78,7 +78,7 @@ class Scheduling:
         for host in hosts:
             self.conn.compute.add_host_to_aggregate(aggregate, host)
         if metadata:
-            self.conn.compute.set_aggregate_metadata(aggregate, metadata)
+            self.conn.compute.set_aggregate_metadata(aggregate, **metadata)
         return name
 
     def aggregate(self, hosts, metadata):
@@ -88,7 +88,7 @@ class Scheduling:
         self._aggregates.append(aggregate)
         for host in hosts:
             self.conn.compute.add_host_to_aggregate(aggregate, host)
-        self.conn.compute.set_aggregate_metadata(aggregate, metadata)
+        self.conn.compute.set_aggregate_metadata(aggregate, **metadata)
 
     def cleanup(self):
         for aggregate in reversed(self._aggregates):

@@ -356,3 +356,26 @@ def test_a_stuck_migration_no_longer_blocks_moves_between_other_hosts():
     outcomes = act.execute(None, stuck, plan, limits.Cooldowns(),
                            threading.Event())
     assert [o.result for o in outcomes] == ['completed']
+
+
+def test_a_move_onto_a_host_waits_for_the_plans_move_off_it():
+    """Nova migrates X off h1 (started by someone else), so the plan's
+    move a off h1 waits for the per-host limit; b onto h1 waits for a
+    (the plan counted on the room a makes), c onto h9 does not wait for
+    X (the plan counted X on h9). Nothing of ours could start but c."""
+    import dataclasses
+    act = Recorder(limits.Limits(max_concurrent=5, max_per_host=1,
+                                 max_per_cycle=10))
+    migrations = [mig('a', 'h1', 't'), mig('b', 'h2', 'h1'),
+                  mig('c', 'h3', 'h9')]
+    collection = dataclasses.replace(
+        collection_of(migrations, {'a': None, 'b': None, 'c': None}),
+        migrating={'X': 'h1', 'Y': 'h9'})
+    outcomes = act.execute(None, collection,
+                           plan_mod.Plan('test', tuple(migrations)),
+                           limits.Cooldowns(), threading.Event())
+    assert [(o.server, o.result, o.reason) for o in outcomes] == [
+        ('a', 'not-started', '1 migration(s) off h1 in flight, limit 1'),
+        ('b', 'not-started', 'a move off h1 before it in the plan has not '
+                             'finished (it makes the room)'),
+        ('c', 'completed', '')]

@@ -4,7 +4,9 @@ endpoint that does not answer (a real connection failure, translated)."""
 from oslo_config import cfg
 
 from nova_hotspot import conf as hotspot_conf
+from nova_hotspot import version
 from nova_hotspot.agent import cycle
+from nova_hotspot.agent import service
 
 AUTH = ('auth_type = password\nauth_url = http://127.0.0.1:9/v3\n'
         'username = u\npassword = p\nproject_name = p\n'
@@ -40,7 +42,7 @@ def test_reload_with_a_bad_value_keeps_the_old_options(tmp_path):
     assert agent.settings.cpu_threshold == 0.7
     path.write_text(f'[hotspot]\n{AUTH}strategy = nosuch\n')
     assert agent.reload() is False
-    assert agent.settings.strategy == 'paper'
+    assert agent.settings.strategy == 'cure'     # the default kept
 
 
 def test_cycle_against_an_unreachable_cloud_reports_one_line(tmp_path):
@@ -115,3 +117,15 @@ def test_stuck_migrations_are_a_gauge(tmp_path):
                                             .replace(collection, stuck={})),
                         True)
     assert agent.metrics.value('nova_hotspot_migrations_stuck') == 0
+
+
+def test_start_line_says_version_files_plugins_and_dry_run(tmp_path):
+    path, agent = make(tmp_path, 'strategy = paper\nusage_source = '
+                                 'prometheus\nprometheus_url = '
+                                 'http://127.0.0.1:9\ndry_run = true\n')
+    line = service.start_line(agent)
+    assert line.startswith(
+        f'nova-hotspot-agent {version.version_string()} started: '
+        f'config files {path};')
+    assert ('strategy paper, usage source prometheus, actuator log, '
+            'dry run yes') in line

@@ -27,7 +27,7 @@ CASES = [
     ('cpu-threshold-negative', {'cpu_threshold': '-0.2'},
      '[hotspot] cpu_threshold'),
     ('mem-threshold-zero', {'mem_threshold': '0'},
-     '[hotspot] mem_threshold: must be in (0, 1]'),
+     '[hotspot] mem_threshold: invalid value: must be in (0, 1], got 0.0'),
     ('threshold-not-a-number', {'mem_threshold': 'high'},
      '[hotspot] mem_threshold'),
     ('negative-concurrency', {'max_concurrent_migrations': '-1'},

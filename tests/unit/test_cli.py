@@ -1,5 +1,6 @@
 """The ``nova-hotspot`` command as an operator runs it."""
 
+import importlib.metadata
 import json
 import pathlib
 import shutil
@@ -26,7 +27,8 @@ def run(*args, stdin=None):
 
 
 def test_figure_2_json_is_exactly_m1_from_sv1_to_sv5():
-    result = run('plan', '--snapshot', str(FIGURE_2), '--format', 'json')
+    result = run('plan', '--snapshot', str(FIGURE_2), '--format', 'json',
+                 '--strategy', 'paper')
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(m['server'], m['source'], m['target'])
@@ -37,7 +39,7 @@ def test_figure_2_json_is_exactly_m1_from_sv1_to_sv5():
 
 
 def test_figure_2_table_shows_hotspot_move_and_reason():
-    result = run('plan', '--snapshot', str(FIGURE_2))
+    result = run('plan', '--snapshot', str(FIGURE_2), '--strategy', 'paper')
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     # The summary first; units on every number; no opaque score.
@@ -57,7 +59,8 @@ def test_table_lists_hosts_left_hot_and_why(tmp_path, capsys):
     path.write_text(json.dumps({
         'hosts': [host('A'), host('B')],
         'servers': [vm('X', 'A', cpu=90), vm('Y', 'B')]}))
-    assert cli.main(['plan', '--snapshot', str(path)]) == 0
+    assert cli.main(['plan', '--snapshot', str(path),
+                     '--strategy', 'paper']) == 0
     out = capsys.readouterr().out
     assert 'Left hot (1):' in out
     assert '  A (CPU 90.0 > 80.0 vCPU (+10.0)): no master on the host' in out
@@ -234,3 +237,20 @@ def test_pipe_closed_early_ends_quietly(tmp_path):
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) == cli.EXIT_PIPE_CLOSED
     assert stderr == b''
+
+
+def test_both_commands_print_the_installed_version():
+    installed = importlib.metadata.version('nova-hotspot')
+    assert run('--version').stdout.strip() == f'nova-hotspot {installed}'
+    agent = shutil.which('nova-hotspot-agent',
+                         path=str(pathlib.Path(sys.executable).parent))
+    result = subprocess.run([agent, '--version'], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == installed
+
+
+def test_strategy_help_names_every_registered_strategy():
+    out = run('plan', '--help').stdout
+    assert ('planning strategy: cure, paper, volume (default: cure)'
+            in ' '.join(out.split()))

@@ -28,7 +28,11 @@ def make_conf(tmp_path, text):
 def test_defaults(tmp_path):
     settings = settings_mod.load(make_conf(tmp_path, '[hotspot]\n'))
     assert settings.enabled is False
-    assert settings.strategy == 'paper'
+    # The operator's defaults (core/defaults.py): the strategy that cures,
+    # and 2 of 3 cycles so that one spike moves nothing.
+    assert settings.strategy == 'cure'
+    assert (settings.hot_samples_required,
+            settings.hot_samples_window) == (2, 3)
     assert settings.usage_source == 'placement'
     assert settings.actuator == 'live_migrate'
     assert settings.role_metadata_key == 'hotspot_role'

@@ -68,10 +68,12 @@ ALLOWED = {
     'actuators': {'exceptions', 'core', 'strategies', 'cloud', 'collect'},
     'plugins': {'exceptions'},
     'metrics': {'exceptions'},
+    'version': set(),       # the installed version, from package metadata
     'plan_report': {'exceptions', 'core', 'strategies'},
     'agent': PLANNING | {'conf', 'cloud', 'collect', 'usage', 'actuators',
-                         'metrics'},
+                         'metrics', 'version'},
     'cli': None,            # the top: anything
+    'osc': None,            # openstack hotspot: the same top, through osc
 }
 #: Libraries that talk to OpenStack (or HTTP): only cloud/ imports them,
 #: and conf/hotspot.py keystoneauth's option registration.

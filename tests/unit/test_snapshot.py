@@ -4,6 +4,9 @@ record and field for everything it refuses."""
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from nova_hotspot import exceptions
 from nova_hotspot.core import model
@@ -177,3 +180,85 @@ def test_huge_capacity_is_refused_too():
                              r"be <= 1e\+12"):
         snapshot.from_dict(doc)
     assert snapshot.from_dict(with_host(vcpus=snapshot.MAX_NUMBER))
+
+
+# The loader checks whole columns and words the first error from the
+# record it finds (core/snapshot.py). Whatever the snapshot, the answer must
+# be that of reading every record in order, as the loader once did: the
+# same cluster, or the same one-line error.
+
+def record_by_record(doc, cpu_threshold=None, mem_threshold=None):
+    """The straightforward loader: each record read in snapshot order by
+    the record rules, then the cluster's own checks."""
+    if not isinstance(doc, dict) or not isinstance(doc.get('hosts'), list) \
+            or not isinstance(doc.get('servers'), list):
+        return snapshot.from_dict(doc, cpu_threshold, mem_threshold)
+    # The top level (version) first, on no records.
+    snapshot.from_dict(dict(doc, hosts=[], servers=[]))
+    hosts = [snapshot._host(i, h, cpu_threshold, mem_threshold)
+             for i, h in enumerate(doc['hosts'])]
+    servers = [snapshot._server(i, s) for i, s in enumerate(doc['servers'])]
+    return model.Cluster(hosts, servers)
+
+
+def outcome(load, *args):
+    try:
+        cluster = load(*args)
+    except exceptions.InvalidSnapshot as exc:
+        return str(exc)
+    return tuple(cluster.hosts), tuple(cluster.servers)
+
+
+def big_snapshot(servers=300):
+    hosts = [host(f'h{k}') for k in range(10)]
+    return snap(hosts=hosts, servers=[
+        vm(f'v{k}', f'h{k % 10}', cpu=k % 7, mem=10 + k % 5,
+           group=f'g{k % 40}' if k % 3 else None,
+           role='slave' if k % 3 else None) for k in range(servers)])
+
+
+RECORD_LEVEL_BAD = [c for c in BAD if isinstance(c[1], dict)
+                    and isinstance(c[1].get('hosts'), list)
+                    and isinstance(c[1].get('servers'), list)]
+
+
+@pytest.mark.parametrize('doc', [c[1] for c in RECORD_LEVEL_BAD],
+                         ids=[c[0] for c in RECORD_LEVEL_BAD])
+def test_a_bad_record_deep_in_a_big_snapshot_is_named_as_record_by_record(
+        doc):
+    # Each refused snapshot of BAD behind 10 good hosts and 150 good
+    # servers: the error now names record 10 + i or 150 + i, as reading in
+    # order does.
+    good = big_snapshot(150)
+    big = dict(doc, hosts=good['hosts'] + doc['hosts'],
+               servers=good['servers'] + doc['servers'])
+    expected = outcome(record_by_record, big)
+    assert isinstance(expected, str)
+    assert outcome(snapshot.from_dict, big) == expected
+
+
+BAD_VALUES = [None, -1, 0, 0.5, 2, '', 'x', 'master', True, False,
+              float('inf'), float('nan'), 1e13, 2 ** 70, [], {}, 'A', 'v3']
+FIELDS = ['id', 'host', 'vcpus', 'memory_mb', 'cpu', 'mem', 'data_mb',
+          'role', 'group', 'name', 'status', 'project', 'pinned', 'name',
+          'cpu_threshold', 'mem_threshold', 'enabled']
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 299),
+                          st.sampled_from(FIELDS),
+                          st.sampled_from(BAD_VALUES + ['<drop>'])),
+                max_size=4),
+       st.sampled_from([None, 0.8]))
+@settings(max_examples=300, deadline=None)
+def test_the_column_scan_answers_as_reading_record_by_record(changes,
+                                                             default):
+    doc = big_snapshot()
+    for on_host, k, field, value in changes:
+        records = doc['hosts'] if on_host else doc['servers']
+        record = records[k % len(records)]
+        if value == '<drop>':
+            record.pop(field, None)
+        else:
+            record[field] = value
+    assert outcome(snapshot.from_dict, doc, default, default) == \
+        outcome(record_by_record, doc, default, default)

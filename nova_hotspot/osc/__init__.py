@@ -1,0 +1,1 @@
+"""``openstack hotspot ...``: nova-hotspot as an openstackclient plugin."""
