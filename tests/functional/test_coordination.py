@@ -225,18 +225,6 @@ def test_the_state_a_leader_saves_is_what_the_next_leader_reads(
         assert 'compute2' in read.quarantine.hosts(1010.0)
         assert read.history.persistent(['compute1']) == frozenset()
         assert [set(s) for s in read.history.samples()] == [{'compute1'}]
-        # nova-hotspot plan --config-file reads it too (joins the backend
-        # without competing for the leadership)
-        import types
-
-        from nova_hotspot.agent import live
-        settings = types.SimpleNamespace(
-            cooldown=600, target_quarantine=300, hot_samples_required=2,
-            hot_samples_window=3, state_path=None)
-        pins, quarantined = live.saved_state(
-            settings, clock=lambda: 1010.0,
-            backend=(backend_url, 'state-test'))
-        assert list(pins) == ['S1'] and list(quarantined) == ['compute2']
         # one document per group: another group's agents see none of it
         elsewhere.store = state_backends.for_coordinator(
             other.coordinator, other.scheme, 'another-group')
