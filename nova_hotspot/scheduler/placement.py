@@ -12,46 +12,17 @@ import urllib.parse
 
 import nova.conf
 from nova import utils as nova_utils
-from oslo_config import cfg
 
 from nova_hotspot.core import marks
 from nova_hotspot.scheduler import cache
+from nova_hotspot.scheduler.options import GROUP
+from nova_hotspot.scheduler.options import OPTS
 
 CONF = nova.conf.CONF
-GROUP = 'hotspot_scheduler'
 #: ``required=in:`` needs Placement microversion 1.39 (Yoga).
 MICROVERSION = '1.39'
 
-OPTS = [
-    cfg.IntOpt('cache_seconds', default=5, min=0, mutable=True,
-               help='How long the set of marked resource providers read '
-                    'from Placement is reused across scheduling requests '
-                    '(seconds). Placement is read at most once per '
-                    'scheduling request whatever this is; 0 reads it '
-                    'for every request.'),
-    cfg.FloatOpt('weight_multiplier', default=1.0, mutable=True,
-                 help='Multiplier of HotspotWeigher: a host without a '
-                      'hotspot trait weighs 1, a CUSTOM_HOTSPOT_NEAR host '
-                      '0.5, a hot one 0, times this (like '
-                      'ram_weight_multiplier; 1.0 weighs as much as Nova\'s '
-                      'RAM weigher at its default). A negative value '
-                      'prefers hot hosts. The aggregate metadata key '
-                      'hotspot_weight_multiplier overrides it per '
-                      'aggregate.'),
-    cfg.StrOpt('endpoint_override', mutable=True,
-               help='Placement URL the hotspot filter and weigher read, '
-                    'when it is not the one of the service catalog that '
-                    '[placement] finds (e.g. a read replica behind its own '
-                    'URL). Unset: the catalog\'s.'),
-]
-# All three are mutable (nova-scheduler re-reads them on SIGHUP) and read
-# at each request.
-
 CONF.register_opts(OPTS, group=GROUP)
-
-
-def list_opts():
-    return [(GROUP, OPTS)]
 
 
 _adapter = None

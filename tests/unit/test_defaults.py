@@ -64,8 +64,8 @@ def test_generated_sample_describes_every_choice_and_range(tmp_path):
     # (whose choices are oslo.log's to describe).
     assert '\n[DEFAULT]\n' in '\n' + sample and 'log_file' in sample
     ours = re.split(r'^\[(?!DEFAULT\])', sample, flags=re.M)[1:]
-    assert {part.split(']')[0] for part in ours} >= {'hotspot',
-                                                     'coordination'}
+    assert {part.split(']')[0] for part in ours} >= {
+        'hotspot', 'coordination', 'hotspot_scheduler'}
     assert all('<No description provided>' not in part for part in ours)
     # Thresholds reject 0, so the sample must not offer it as a minimum.
     for name in ('cpu_threshold', 'mem_threshold'):
