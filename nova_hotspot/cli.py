@@ -7,15 +7,19 @@ traceback.
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
+import threading
 
+from nova_hotspot import apply as apply_mod
 from nova_hotspot import compare
 from nova_hotspot import exceptions
 from nova_hotspot import plan_report
 from nova_hotspot import plugins
 from nova_hotspot import version
+from nova_hotspot.actuators import limits as limits_mod
 from nova_hotspot.core import defaults
 from nova_hotspot.core import options
 from nova_hotspot.core import snapshot
@@ -100,6 +104,32 @@ def build_parser():
     add_compare_arguments(what_if)
     _format_argument(what_if)
     what_if.set_defaults(func=cmd_compare)
+    approved = commands.add_parser(
+        'apply', help='carry out a reviewed plan file',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            'Carry out a plan saved with `nova-hotspot plan --cloud NAME\n'
+            '--format json > plan.json` and reviewed, through the agent\'s\n'
+            'actuator, fresh re-checks and limits. A move whose facts\n'
+            'changed since the plan (server gone, moved, not ACTIVE,\n'
+            'pinned, in another group or role; target gone, disabled,\n'
+            'down, quarantined, holding a member of the group, too full)\n'
+            'is refused, with why; the rest are carried out.'),
+        epilog=(
+            'exit codes:\n'
+            '  0  every move carried out (with --dry-run: would be)\n'
+            '  1  some moves refused as stale, skipped or failed\n'
+            '  2  bad plan file or option: nothing done\n'
+            '  3  the cloud could not be reached: nothing done\n'
+            '  4  every move of the plan is stale: nothing done'))
+    approved.add_argument('plan_file', metavar='PLAN',
+                          help='plan JSON file, or - for standard input')
+    _live_arguments(approved)
+    approved.add_argument('--dry-run', action='store_true',
+                          help='re-check and report, move nothing (the '
+                               '`log` actuator)')
+    _threshold_arguments(approved)
+    approved.set_defaults(func=cmd_apply)
     return parser
 
 
@@ -205,9 +235,14 @@ def _collect_live(args, cpu_threshold=None, mem_threshold=None):
     from nova_hotspot.agent import live  # needs the agent's libraries
     collection = live.collect(args.cloud, args.config_file, cpu_threshold,
                               mem_threshold, connect=args.connect)
+    _warn(collection)
+    return collection
+
+
+def _warn(collection):
+    """The collector's problems with the cloud's data, on stderr."""
     for problem in collection.problems:
         print(f'nova-hotspot: warning: {problem}', file=sys.stderr)
-    return collection
 
 
 def snapshot_text(args):
@@ -237,20 +272,30 @@ def cmd_snapshot(args):
     return 0
 
 
-def read_snapshot(path, cpu_threshold, mem_threshold):
-    """Read and parse a snapshot file (``-`` is standard input)."""
+def read_text(path, what, error, binary=False):
+    """The text of file ``path`` (``-`` is standard input), or its bytes
+    when ``binary``; ``error`` (an exception class) names it on
+    failure."""
     try:
         if path == '-':
-            text = sys.stdin.read()
-        else:
-            # Bytes: the loader decodes them as UTF-8 only when its fast
-            # parser refuses them, and a 50 MB file is not held twice.
+            return sys.stdin.read()
+        if binary:
             with open(path, 'rb') as f:
-                text = f.read()
-        return snapshot.loads(text, cpu_threshold, mem_threshold)
+                return f.read()
+        with open(path, encoding='utf-8') as f:
+            return f.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise exceptions.InvalidSnapshot(
-            f'snapshot {path}: cannot read: {exc}') from None
+        raise error(f'{what} {path}: cannot read: {exc}') from None
+
+
+def read_snapshot(path, cpu_threshold, mem_threshold):
+    """Read and parse a snapshot file (``-`` is standard input)."""
+    # Bytes: the loader decodes them as UTF-8 only when its fast parser
+    # refuses them, and a 50 MB file is not held twice.
+    text = read_text(path, 'snapshot', exceptions.InvalidSnapshot,
+                     binary=True)
+    try:
+        return snapshot.loads(text, cpu_threshold, mem_threshold)
     except exceptions.InvalidSnapshot as exc:
         raise exceptions.InvalidSnapshot(f'{path}: {exc}') from None
 
@@ -267,12 +312,7 @@ def plan_cluster(args):
     if not live:
         return read_snapshot(args.snapshot, args.cpu_threshold,
                              args.mem_threshold), None
-    # With --config-file the thresholds are [hotspot]'s; with only
-    # --cloud they are the command line's.
-    explicit = not args.config_file
-    collection = _collect_live(
-        args, args.cpu_threshold if explicit else None,
-        args.mem_threshold if explicit else None)
+    collection = _collect_live(args, *_thresholds(args))
     not_targets = [{'host': f.name, 'reason': f.why_not_target}
                    for f in collection.hosts.values() if not f.target]
     return collection.cluster, not_targets
@@ -335,6 +375,77 @@ def cmd_compare(args):
     return 0 if valid else EXIT_INVALID_PLAN
 
 
+def _thresholds(args):
+    """The thresholds of the command line for a live cloud: with
+    --config-file they are [hotspot]'s (None), with only --cloud the
+    command line's."""
+    if args.config_file:
+        return None, None
+    return args.cpu_threshold, args.mem_threshold
+
+
+def apply_plan(args):
+    """Carry out the plan file ``args.plan_file`` on the live cloud
+    ``args`` name (``apply``): the report lines and the exit code
+    (``apply.EXIT_*``). ``args.dry_run`` (or ``[hotspot] dry_run``)
+    re-checks and moves nothing."""
+    if not _live(args):
+        raise exceptions.ConfigError('apply: give --cloud NAME or '
+                                     '--config-file FILE')
+    moves = apply_mod.loads(
+        read_text(args.plan_file, 'plan', exceptions.InvalidPlan),
+        args.plan_file)
+    from nova_hotspot.agent import live  # needs the agent's libraries
+    try:
+        conf, settings, cloud = live.open_cloud(
+            args.cloud, args.config_file, *_thresholds(args),
+            connect=args.connect)
+        saved = live.restore_limits(settings)
+        collection = live.collect_live(conf, settings, cloud, saved)
+    except exceptions.CloudError as exc:
+        _error(exc)
+        return [], apply_mod.EXIT_CLOUD
+    _warn(collection)
+    stale = apply_mod.stale_moves(moves, collection)
+    plan, _ = apply_mod.to_apply(moves, stale)
+    dry_run = args.dry_run or settings.dry_run
+    outcomes = []
+    if plan.migrations:
+        _log_progress()
+        actuator = plugins.load(
+            plugins.ACTUATORS, 'log' if dry_run else settings.actuator,
+            limits=limits_mod.Limits.from_settings(settings))
+        outcomes = actuator.execute(cloud, collection, plan, saved.cooldowns,
+                                    threading.Event(), saved.quarantine)
+    return (apply_mod.report_lines(args.plan_file, moves, stale, outcomes,
+                                   dry_run),
+            apply_mod.exit_code(moves, stale, outcomes))
+
+
+def cmd_apply(args):
+    lines, code = apply_plan(args)
+    for line in lines:
+        print(line)
+    return code
+
+
+def _log_progress():
+    """The actuator's progress (requested, migrating, completed) on
+    stderr while ``apply`` runs."""
+    logger = logging.getLogger('nova_hotspot')
+    if any(getattr(h, 'apply_progress', False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.apply_progress = True
+    handler.setFormatter(logging.Formatter('nova-hotspot: %(message)s'))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _error(exc):
+    print(f'nova-hotspot: error: {exc}', file=sys.stderr)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -349,7 +460,7 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PIPE_CLOSED
     except exceptions.NovaHotspotError as exc:
-        print(f'nova-hotspot: error: {exc}', file=sys.stderr)
+        _error(exc)
         return EXIT_USAGE
 
 

@@ -33,3 +33,8 @@ class ConfigError(NovaHotspotError):
 
 class CloudError(NovaHotspotError):
     """The cloud could not be read or refused an action."""
+
+
+class InvalidPlan(NovaHotspotError):
+    """A plan file given to ``nova-hotspot apply`` is not a plan to carry
+    out."""

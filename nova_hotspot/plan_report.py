@@ -100,6 +100,7 @@ def _replay(cluster, plan):
     def before(step, state):
         m = step.migration
         entry = {'server': m.server, 'server_name': None, 'group': None,
+                 'role': None,
                  'source': m.source, 'target': m.target, 'score': m.score,
                  'reason': m.reason, 'data_mb': None, 'cpu': None,
                  'mem_mb': None, 'lowers': [], 'refused_targets': [],
@@ -109,6 +110,7 @@ def _replay(cluster, plan):
             return
         server = cluster.servers[step.server]
         entry.update(server_name=server.name, group=server.group,
+                     role=server.role.value if server.role else None,
                      data_mb=server.data_mb, cpu=server.cpu,
                      mem_mb=server.mem)
         if step.problem is not None:

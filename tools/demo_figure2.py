@@ -210,7 +210,10 @@ def build(helpers, conn, hosts, by):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--strategy', default='paper')
+    # The paper's strategy (not the agent's default, cure): the demo shows
+    # the paper's own answer to its figure 2.
+    parser.add_argument('--strategy', default='paper',
+                        help='the agent\'s strategy (default: paper)')
     parser.add_argument('--by', choices=('use', 'allocation'), default='use')
     args = parser.parse_args(argv)
     status = cloud_helpers.minicloud_status()
@@ -254,8 +257,11 @@ def main(argv=None):
         return 1
 
     workdir = tempfile.mkdtemp(prefix='hotspot-demo-')
+    # One cycle: act on the first hot sample (the agent's default, 2 of 3
+    # cycles, would wait for a second).
     options = dict(strategy=args.strategy, migration_poll_interval=0.5,
-                   capacity='physical')
+                   capacity='physical', hot_samples_required=1,
+                   hot_samples_window=1)
     if args.by == 'use':
         options.update(usage_source='prometheus',
                        prometheus_url=status['prometheus_url'],

@@ -1,5 +1,7 @@
-"""Collect a live cloud for the CLI (``nova-hotspot plan --cloud`` /
-``--config-file``, ``nova-hotspot snapshot``): nothing is moved."""
+"""A live cloud for the CLI (``nova-hotspot plan --cloud`` /
+``--config-file``, ``snapshot``, ``apply``): open it, collect it as the
+agent does, and the agent's saved limits (cooldowns, quarantine), shared
+by every command so that each sees the cloud as the agent would."""
 
 import dataclasses
 import time
@@ -19,23 +21,17 @@ from nova_hotspot.conf import settings as settings_mod
 from nova_hotspot.core import history as history_mod
 
 
-def collect(cloud_name=None, config_files=(), cpu_threshold=None,
-            mem_threshold=None, connect=None):
-    """A ``collect.build.Collection`` of a live cloud.
+def open_cloud(cloud_name=None, config_files=(), cpu_threshold=None,
+               mem_threshold=None, connect=None):
+    """(conf, settings, cloud) for the CLI: the ``[hotspot]`` options of
+    ``config_files`` (their defaults without any) and a connection.
 
     ``connect``: a function of the compute API microversion returning a
     ``cloud.Cloud`` (``openstack hotspot``: openstackclient's
     credentials); else ``cloud_name``: a clouds.yaml entry (admin rights);
     otherwise the keystoneauth options of ``[hotspot]`` in
-    ``config_files`` are used.
-    ``[hotspot]`` options (thresholds, capacity, usage source, role key,
-    exclusions) come from ``config_files`` when given, else their
-    defaults; explicit ``cpu_threshold``/``mem_threshold`` override them.
-    With ``[hotspot] state_path`` the agent's saved cooldowns and target
-    quarantines apply too (servers pinned, hosts no targets, with the
-    reasons), so the plan is the one the agent would make; stuck
-    migrations pin their hosts as in the agent.
-    """
+    ``config_files`` are used. Explicit ``cpu_threshold``/
+    ``mem_threshold`` override the options."""
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
     try:
@@ -57,27 +53,71 @@ def collect(cloud_name=None, config_files=(), cpu_threshold=None,
                                       settings.compute_api_version)
     else:
         cloud = Cloud.from_conf(conf, settings)
+    return conf, settings, cloud
+
+
+def collect_live(conf, settings, cloud, limits=None, clock=time.time):
+    """A ``collect.build.Collection`` of the cloud, as the agent collects
+    it: the agent's saved cooldowns and target quarantines (``limits``,
+    else restored here, see ``restore_limits``) pin servers and make hosts
+    no targets, with the reasons; stuck migrations pin their hosts."""
     usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
                          options=cycle.usage_options(conf, settings))
-    pins, quarantined = saved_state(settings)
+    if limits is None:
+        limits = restore_limits(settings, clock)
+    now = clock()
     return collect_fetch.collect(
-        cloud, collect_build.Options.from_settings(settings), usage, pins,
-        quarantined, stuck_after=(settings.migration_timeout
-                                  + settings.stuck_migration_grace),
+        cloud, collect_build.Options.from_settings(settings), usage,
+        limits.cooldowns.pins(now), limits.quarantine.hosts(now),
+        stuck_after=(settings.migration_timeout
+                     + settings.stuck_migration_grace),
         workers=settings.placement_workers)
+
+
+@dataclasses.dataclass
+class SavedLimits:
+    """The agent's cooldowns and target quarantine, restored from its
+    state file; ``persistence`` (None without ``state_path``) saves them
+    again as they change, so what ``apply`` does counts for the agent."""
+
+    cooldowns: limits_mod.Cooldowns
+    quarantine: limits_mod.Quarantine
+    persistence: state_mod.Persistence | None = None
+
+
+def restore_limits(settings, clock=time.time):
+    """``SavedLimits`` from the agent's state file (empty without
+    ``[hotspot] state_path``)."""
+    cooldowns = limits_mod.Cooldowns(settings.cooldown)
+    quarantine = limits_mod.Quarantine(settings.target_quarantine)
+    saved = SavedLimits(cooldowns, quarantine)
+    if settings.state_path:
+        saved.persistence = state_mod.Persistence(
+            state_mod.FileStore(settings.state_path), cooldowns, quarantine,
+            history_mod.HotHistory(settings.hot_samples_required,
+                                   settings.hot_samples_window),
+            clock)
+        saved.persistence.restore()
+        cooldowns.on_change = saved.persistence.save
+        quarantine.on_change = saved.persistence.save
+    return saved
+
+
+def collect(cloud_name=None, config_files=(), cpu_threshold=None,
+            mem_threshold=None, connect=None):
+    """A ``collect.build.Collection`` of a live cloud (``open_cloud``,
+    then ``collect_live``): with ``[hotspot] state_path`` the agent's
+    saved cooldowns and target quarantines apply too, so the plan made on
+    it is the one the agent would make."""
+    conf, settings, cloud = open_cloud(cloud_name, config_files,
+                                       cpu_threshold, mem_threshold,
+                                       connect)
+    return collect_live(conf, settings, cloud)
 
 
 def saved_state(settings, clock=time.time):
     """(cooldown pins, quarantined hosts) from the agent's state file
     (empty without ``state_path``)."""
-    if not settings.state_path:
-        return {}, {}
-    cooldowns = limits_mod.Cooldowns(settings.cooldown)
-    quarantine = limits_mod.Quarantine(settings.target_quarantine)
-    state_mod.Persistence(
-        state_mod.FileStore(settings.state_path), cooldowns, quarantine,
-        history_mod.HotHistory(settings.hot_samples_required,
-                                     settings.hot_samples_window),
-        clock).restore()
+    saved = restore_limits(settings, clock)
     now = clock()
-    return cooldowns.pins(now), quarantine.hosts(now)
+    return saved.cooldowns.pins(now), saved.quarantine.hosts(now)
