@@ -94,6 +94,43 @@ def check_backend_url(url):
     start_timeout(url)
 
 
+def join(backend_url, member_id):
+    """A started tooz coordinator on ``backend_url``; CloudError (one line
+    naming the masked URL) when it fails or does not answer within the
+    URL's timeout (a driver's own retries can take minutes)."""
+    url = mask_url(backend_url)
+    timeout = start_timeout(backend_url)
+    outcome = {}
+
+    def start():
+        try:
+            coordinator = coordination.get_coordinator(
+                backend_url, member_id.encode())
+            coordinator.start()
+            outcome['coordinator'] = coordinator
+        except Exception as exc:  # noqa: BLE001 - any driver error
+            outcome['error'] = exc
+
+    thread = threading.Thread(target=start, daemon=True,
+                              name='hotspot-coordination-start')
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise exceptions.CloudError(
+            f'[coordination] backend_url: no answer from {url} within '
+            f'{timeout:g}s (the URL\'s timeout)')
+    if 'error' in outcome:
+        exc = outcome['error']
+        detail = ' '.join(str(exc).split()).replace(backend_url, url)
+        password = urllib.parse.urlsplit(backend_url).password
+        if password:
+            detail = detail.replace(password, '***')
+        raise exceptions.CloudError(
+            f'[coordination] backend_url: cannot reach {url}: '
+            f'{type(exc).__name__}: {detail}') from exc
+    return outcome['coordinator']
+
+
 class Solo:
     """No coordination backend: this agent is the only one."""
 
@@ -136,40 +173,9 @@ class Leadership:
         """Join the backend; CloudError (one line naming the masked URL)
         when it fails or does not answer within the URL's timeout (a
         driver's own retries can take minutes)."""
-        url = mask_url(self._backend_url)
-        timeout = start_timeout(self._backend_url)
-        outcome = {}
-
-        def join():
-            try:
-                coordinator = coordination.get_coordinator(
-                    self._backend_url, self.member_id.encode())
-                coordinator.start()
-                outcome['coordinator'] = coordinator
-                outcome['lock'] = coordinator.get_lock(self.lock_name)
-            except Exception as exc:  # noqa: BLE001 - any driver error
-                outcome['error'] = exc
-
-        thread = threading.Thread(target=join, daemon=True,
-                                  name='hotspot-coordination-start')
-        thread.start()
-        thread.join(timeout)
-        if thread.is_alive():
-            raise exceptions.CloudError(
-                f'[coordination] backend_url: no answer from {url} within '
-                f'{timeout:g}s (the URL\'s timeout)')
-        if 'error' in outcome:
-            exc = outcome['error']
-            detail = ' '.join(str(exc).split()).replace(
-                self._backend_url, url)
-            password = urllib.parse.urlsplit(self._backend_url).password
-            if password:
-                detail = detail.replace(password, '***')
-            raise exceptions.CloudError(
-                f'[coordination] backend_url: cannot reach {url}: '
-                f'{type(exc).__name__}: {detail}') from exc
-        self._coordinator = outcome['coordinator']
-        self._lock = outcome['lock']
+        coordinator = join(self._backend_url, self.member_id)
+        self._coordinator = coordinator
+        self._lock = coordinator.get_lock(self.lock_name)
         self.ttl = float(getattr(self._coordinator, 'lock_timeout', None)
                          or DEFAULT_TTL)
         self._keep()

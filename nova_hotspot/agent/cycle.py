@@ -122,6 +122,10 @@ class Agent:
         self._load_plugins(self.settings)
         self.marks = marks_hook.Publisher(conf)
         self._leading = False
+        #: server id -> target of this agent's requests Nova may still
+        #: run (names the target of a stuck migration Nova's record does
+        #: not name)
+        self.requested_targets = {}
         self.persistence = self._persistence()
         if self.persistence is not None:
             self.persistence.restore()
@@ -261,7 +265,12 @@ class Agent:
             stuck_after=(settings.migration_timeout
                          + settings.stuck_migration_grace),
             clock=self.clock, cache=self.inventories,
-            workers=settings.placement_workers)
+            workers=settings.placement_workers,
+            requested=self.requested_targets)
+        # Only those Nova still migrates are worth remembering.
+        self.requested_targets = {
+            s: t for s, t in self.requested_targets.items()
+            if s in collection.migrating}
         report.collection = collection
         cluster = collection.cluster
         LOG.info('cycle %d: collected %d hosts, %d servers in %.1fs '
@@ -321,6 +330,8 @@ class Agent:
             self.cloud, collection, plan, self.cooldowns,
             _StopOrLost(self.stop, self.leader), self.quarantine)
         report.quarantined = self.quarantine.take_new()
+        self.requested_targets.update(
+            (o.server, o.target) for o in report.outcomes if o.attempted)
         for outcome in report.outcomes:
             level = logging.INFO if outcome.result in (
                 'completed', 'dry-run') else logging.WARNING

@@ -149,18 +149,23 @@ class Stuck:
                 f'{self.age:.0f}s')
 
 
-def stuck(records, now, limit):
+def stuck(records, now, limit, requested=None):
     """{server id: Stuck} of ``records`` ({server id: the newest live
     ``cloud.records.Migration``}) created more than ``limit`` seconds
     before ``now`` (unix time). A record without a readable time is not
-    judged."""
+    judged. ``requested`` ({server id: target host} the agent asked for)
+    names the target Nova's record does not name yet (its conductor sets
+    it only after the pre-checks on the target, which a dead target never
+    answers)."""
+    requested = requested or {}
     result = {}
     for server_id, record in records.items():
         created = _unix_time(getattr(record, 'created_at', None))
         if created is None or now - created <= limit:
             continue
-        result[server_id] = Stuck(server_id, record.source_compute,
-                                  record.dest_compute, now - created)
+        result[server_id] = Stuck(
+            server_id, record.source_compute,
+            record.dest_compute or requested.get(server_id), now - created)
     return result
 
 

@@ -56,13 +56,14 @@ def fetch(cloud, cache=None, workers=DEFAULT_WORKERS):
 
 def collect(cloud, options, usage_source, extra_pins=None,
             quarantined=None, stuck_after=None, clock=time.time,
-            cache=None, workers=DEFAULT_WORKERS):
+            cache=None, workers=DEFAULT_WORKERS, requested=None):
     """fetch + build, timing it and counting the API calls it made.
     ``usage_source``: a ``usage.base.UsageSource``; ``quarantined``:
     {host: why} of the hosts that are no targets now; ``stuck_after``:
     seconds after which a migration Nova still runs is stuck (None: not
     judged; then no migration record is read); ``cache``, ``workers``:
-    see ``fetch``."""
+    see ``fetch``; ``requested``: {server id: target} of the agent's own
+    requests (``build.stuck``)."""
     start = time.monotonic()
     before = cloud.counter.peek()
     raw, sources = fetch(cloud, cache, workers)
@@ -76,7 +77,7 @@ def collect(cloud, options, usage_source, extra_pins=None,
                 record = cloud.migrations.latest_live(srv.id)
                 if record is not None:
                     records[srv.id] = record
-        stuck = build_mod.stuck(records, clock(), stuck_after)
+        stuck = build_mod.stuck(records, clock(), stuck_after, requested)
 
     def usage(servers):
         return usage_source.usage(cloud, servers)

@@ -6,6 +6,9 @@
 - ``paused(service)``: SIGSTOP a minicloud service's process group (a hung
   nova-compute: still "up" for Nova until service_down_time, answers no
   RPC) and SIGCONT it afterwards, whatever happens.
+- ``killed_compute(host)``: ``minicloud compute kill HOST`` (SIGKILL its
+  nova-compute: a crashed host) when told to, ``minicloud compute start
+  HOST`` afterwards, whatever happens.
 - ``AgentProcess``: nova-hotspot-agent as a real process, its output in a
   file.
 - ``proxied_agent``: an in-process Agent whose compute endpoint is the
@@ -33,6 +36,7 @@ from nova_hotspot import conf as hotspot_conf
 from nova_hotspot.agent import cycle
 from nova_hotspot.cloud import ApiCounter
 from nova_hotspot.cloud import Cloud
+from nova_hotspot.core import words
 
 PASS, ERROR, DROP = 'pass', 'error', 'drop'
 HOP_BY_HOP = {'connection', 'keep-alive', 'transfer-encoding',
@@ -145,6 +149,18 @@ def proxied_agent(tmp_path, cloud_info, proxy_url, timeout=3, **options):
     return cycle.Agent(conf, cloud=Cloud(conn, counter))
 
 
+def label(server):
+    """How the agent names a server in its log: ``name (id)``."""
+    return words.label(server.id, server.name)
+
+
+def moved(server, source, target, result=None):
+    """How the agent logs a move (plan_report.outcome_line): ``name (id)
+    source -> target: result``, or without the result."""
+    text = f'{label(server)} {source} -> {target}'
+    return text if result is None else f'{text}: {result}'
+
+
 # --- minicloud services ---------------------------------------------------
 
 def _pgid(service):
@@ -163,6 +179,28 @@ def paused(service):
         yield
     finally:
         os.killpg(pgid, signal.SIGCONT)
+
+
+class killed_compute:  # noqa: N801 - used as a context manager
+    """``with killed_compute(host) as compute: ... compute.kill()``: the
+    compute's nova-compute is SIGKILLed at ``kill()`` and started again
+    when the block ends (if it was killed)."""
+
+    def __init__(self, host):
+        self.host = host
+        self.killed = False
+
+    def kill(self):
+        cloud_helpers.minicloud('compute', 'kill', self.host, capture=True)
+        self.killed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.killed:
+            cloud_helpers.minicloud('compute', 'start', self.host,
+                                    capture=True)
 
 
 def resume(service):

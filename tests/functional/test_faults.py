@@ -22,7 +22,6 @@ from agent_helpers import Flavors
 from agent_helpers import make_agent
 
 from nova_hotspot.core import plan as plan_mod
-from nova_hotspot.core import words
 
 pytestmark = pytest.mark.minicloud
 
@@ -324,8 +323,7 @@ def _kill_and_restart(helpers, flavors, admin_conn, config, tmp_path,
                 lambda: admin_conn.compute.get_server(
                     master.id).task_state == 'migrating', timeout=60)
             first.kill()
-        assert f'{words.label(master.id, master.name)} {c1} -> {c2}' in \
-            first.text()
+        assert faults.moved(master, c1, c2) in first.text()
         # Meanwhile c3 gets hot: the slave could move, to c2 (empty in
         # Nova's view) -- where its master is arriving.
         loads.append(helpers.boot_server(flavors(400), host=c3,
@@ -376,8 +374,8 @@ def test_agent_killed_and_restarted_keeps_cooldowns_and_history(
         excluded_hosts=f'{c4},{c5}', hot_samples_required=2,
         hot_samples_window=3, cooldown=3600, state_path=state)
     with faults.AgentProcess(config, tmp_path / 'first.log') as first:
-        first.wait_for(f'{words.label(master.id, master.name)} {c1} -> {c2}: '
-                       'completed', timeout=120)
+        first.wait_for(faults.moved(master, c1, c2, 'completed'),
+                       timeout=120)
         assert where(admin_conn, master) == (c2, 'ACTIVE')
         # c2 gets hot (the master and 400 more); one cycle sees it
         loads.append(helpers.boot_server(flavors(400), host=c2,

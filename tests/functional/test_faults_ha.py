@@ -21,8 +21,6 @@ from test_faults import load
 from test_faults import migrations_of
 from test_faults import where
 
-from nova_hotspot.core import words
-
 pytestmark = pytest.mark.minicloud
 
 INTERVAL = 2
@@ -58,7 +56,7 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     agents = {n: faults.AgentProcess(configs[n], tmp_path / f'{n}.log')
               for n in configs}
     try:
-        done = f'{words.label(m1.id, m1.name)} {c1} -> {c2}: completed'
+        done = faults.moved(m1, c1, c2, 'completed')
         texts = {}
         deadline = time.monotonic() + 90
         while not any(done in a.text() for a in agents.values()):
@@ -83,9 +81,8 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
                   if f'agent-{standby} is the leader' in ln]
         took = (stamp(line) - killed).total_seconds()
         assert took <= TAKEOVER_BOUND, took
-        agents[standby].wait_for(
-            f'{words.label(m3.id, m3.name)} {c3} -> {c4}: completed',
-            timeout=90)
+        agents[standby].wait_for(faults.moved(m3, c3, c4, 'completed'),
+                                 timeout=90)
         agents[standby].kill(signal.SIGTERM)
     finally:
         for agent in agents.values():
@@ -94,8 +91,8 @@ def test_only_the_leader_migrates_and_the_other_takes_over(
     for text in texts.values():
         assert 'Traceback' not in text
     # Only the leader of the moment asked for migrations.
-    assert f'migration {m1.id}' not in texts[standby]
-    assert f'migration {m3.id}' not in texts[leader]
+    assert f'migration {faults.label(m1)}' not in texts[standby]
+    assert f'migration {faults.label(m3)}' not in texts[leader]
     # The migrations API: one migration each, the second after the first.
     [first] = migrations_of(admin_conn, m1)
     [second] = migrations_of(admin_conn, m3)
@@ -136,7 +133,8 @@ def test_the_standby_inherits_the_killed_leaders_cooldowns_and_history(
                                  tmp_path / 'a.log')
     standby = None
     try:
-        leader.wait_for(f'{master.id} {c1} -> {c2}: completed', timeout=90)
+        leader.wait_for(faults.moved(master, c1, c2, 'completed'),
+                        timeout=90)
         standby = faults.AgentProcess(config('b', c5), tmp_path / 'b.log')
         standby.wait_for('agent-b is standing by')
         loads.append(helpers.boot_server(flavors(400), host=c2,
@@ -162,3 +160,4 @@ def test_the_standby_inherits_the_killed_leaders_cooldowns_and_history(
     assert len(migrations_of(admin_conn, master)) == 1
     assert where(admin_conn, master) == (c2, 'ACTIVE')
     assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
+

@@ -287,6 +287,21 @@ def test_stuck_migrations_are_judged_by_age_from_nova_records():
                                  'compute2 stuck: in flight for 900s')
 
 
+def test_a_stuck_migration_names_the_target_the_agent_asked_for():
+    """Nova's record names no target while its conductor waits for the
+    pre-check on a dead one; the agent knows where it sent the server."""
+    rec = records.Migration
+    nova = {'S': rec(1, 'accepted', '2026-01-01T00:00:00Z', 'compute1',
+                     None)}
+    found = collector.stuck(nova, now=1767226500.0, limit=420,
+                            requested={'S': 'compute2', 'other': 'x'})
+    assert str(found['S']) == ('migration of S from compute1 to compute2 '
+                               'stuck: in flight for 900s')
+    unknown = collector.stuck(nova, now=1767226500.0, limit=420)
+    assert unknown['S'].target is None and ' to ? stuck' in str(
+        unknown['S'])
+
+
 def test_a_stuck_migration_pins_its_hosts_not_the_rest():
     stuck = {'X': collector.Stuck('X', 'compute1', 'compute5', 900.0)}
     c = collector.build(figure2_raw(), settings(capacity='physical'),

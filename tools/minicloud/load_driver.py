@@ -17,6 +17,11 @@ nova.virt.fake.FakeDriver with
   agent's after its ``migration_timeout``) ends it cancelled, the server
   back ACTIVE on its source, unless ``"ignore_abort": true`` (a migration
   that stays stuck; lowering ``migration_seconds`` in the file ends it);
+- node uuids derived from the node name (uuid5), so a nova-compute
+  restarted (``minicloud compute kill|start``) reports the same node and
+  reuses its compute node record and resource provider (FakeDriver's are
+  random per process); the first resource report of each node is logged
+  (``node N reports its resources``: the compute serves RPC by then);
 - a registry file per host (``[minicloud] registry_dir``/<host>.json) listing
   its servers (uuid, libvirt name, flavor, project, user, CPU time, use),
   which the minicloud's libvirt-style exporter serves to Prometheus.
@@ -83,6 +88,7 @@ class LoadFakeDriver(fake.FakeDriver):
         self._interval = opts.poll_interval
         self._thread = None
         self._aborts = {}       # uuid -> Event of a live migration running
+        self._reported = set()  # nodes whose resources were reported
 
     # -- lifecycle ------------------------------------------------------
     def init_host(self, host):
@@ -118,6 +124,23 @@ class LoadFakeDriver(fake.FakeDriver):
         # nova.virt.fake.FakeLiveMigrateDriver does.
         self.destroy(context, instance, network_info=None,
                      block_device_info=block_device_info)
+
+    # -- nodes ----------------------------------------------------------
+    def get_available_resource(self, nodename):
+        resources = super().get_available_resource(nodename)
+        if resources:
+            resources['uuid'] = loadfile.node_uuid(nodename)
+            if nodename not in self._reported:
+                # After nova-compute started its RPC servers (its
+                # post_start_hook): minicloud compute start waits for it.
+                self._reported.add(nodename)
+                LOG.info('minicloud: node %s reports its resources',
+                         nodename)
+        return resources
+
+    def get_nodenames_by_uuid(self, refresh=False):
+        return {loadfile.node_uuid(n): n
+                for n in self.get_available_nodes()}
 
     # -- live migration -------------------------------------------------
     def live_migration(self, context, instance, dest, post_method,

@@ -30,6 +30,19 @@ import json
 import math
 import os
 import time
+from uuid import UUID
+from uuid import uuid5
+
+# The namespace of the load driver's node uuids (uuid5 of the node name):
+# stable across restarts of a nova-compute (``minicloud compute start``).
+NODE_NAMESPACE = UUID('6e0b1cde-5f4a-4a8e-9d59-0b2f6a3c9d41')
+
+
+def node_uuid(nodename):
+    """The uuid of a load-driver node (its compute node record and
+    resource provider)."""
+    return str(uuid5(NODE_NAMESPACE, nodename))
+
 
 ENTRY_KEYS = {'cpu', 'mem_mb', 'metrics', 'migration_seconds',
               'ignore_abort'}

@@ -21,6 +21,9 @@ main(), forked too) to map the hosts into cell1, and exits with its status.
 SPEC.json: {"conductor_log": path, "timeout": seconds, "wait_ports": [...],
             "first": [child, ...], "then": [child, ...],
             "discover": {"args": [...], "log": path}}
+           without "discover" (``minicloud compute start``: one compute
+           started again, its host mapped already) the launcher forks the
+           children of "then" and exits; the caller waits for them.
 child:     {"binary": "nova-compute", "args": [...], "log": path,
             "pidfile": path, "sys_path": [dir, ...] (optional: put first
             on the child's sys.path, e.g. the repository for the
@@ -175,6 +178,8 @@ def main():
          % threading.active_count())
     for child in spec['then']:
         spawn(child)
+    if 'discover' not in spec:
+        sys.exit(0)
     # discover_hosts maps only computes whose compute node record exists;
     # the resource provider is created right after that record.
     wait_for_logs([child['log'] for child in spec['then']],
