@@ -107,28 +107,8 @@ def build_parser():
     approved = commands.add_parser(
         'apply', help='carry out a reviewed plan file',
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=(
-            'Carry out a plan saved with `nova-hotspot plan --cloud NAME\n'
-            '--format json > plan.json` and reviewed, through the agent\'s\n'
-            'actuator, fresh re-checks and limits. A move whose facts\n'
-            'changed since the plan (server gone, moved, not ACTIVE,\n'
-            'pinned, in another group or role; target gone, disabled,\n'
-            'down, quarantined, holding a member of the group, too full)\n'
-            'is refused, with why; the rest are carried out.'),
-        epilog=(
-            'exit codes:\n'
-            '  0  every move carried out (with --dry-run: would be)\n'
-            '  1  some moves refused as stale, skipped or failed\n'
-            '  2  bad plan file or option: nothing done\n'
-            '  3  the cloud could not be reached: nothing done\n'
-            '  4  every move of the plan is stale: nothing done'))
-    approved.add_argument('plan_file', metavar='PLAN',
-                          help='plan JSON file, or - for standard input')
-    _live_arguments(approved)
-    approved.add_argument('--dry-run', action='store_true',
-                          help='re-check and report, move nothing (the '
-                               '`log` actuator)')
-    _threshold_arguments(approved)
+        description=APPLY_DESCRIPTION, epilog=APPLY_EPILOG)
+    add_apply_arguments(approved)
     approved.set_defaults(func=cmd_apply)
     return parser
 
@@ -168,6 +148,34 @@ def add_snapshot_arguments(parser, clouds_yaml=True):
     _live_arguments(parser, clouds_yaml)
     parser.add_argument('--output', '-o', default='-', metavar='FILE',
                         help='where to write it (default: standard output)')
+
+
+APPLY_DESCRIPTION = (
+    'Carry out a plan saved with `nova-hotspot plan --cloud NAME\n'
+    '--format json > plan.json` and reviewed, through the agent\'s\n'
+    'actuator, fresh re-checks and limits. A move whose facts\n'
+    'changed since the plan (server gone, moved, not ACTIVE,\n'
+    'pinned, in another group or role; target gone, disabled,\n'
+    'down, quarantined, holding a member of the group, too full)\n'
+    'is refused, with why; the rest are carried out.')
+APPLY_EPILOG = (
+    'exit codes:\n'
+    '  0  every move carried out (with --dry-run: would be)\n'
+    '  1  some moves refused as stale, skipped or failed\n'
+    '  2  bad plan file or option: nothing done\n'
+    '  3  the cloud could not be reached: nothing done\n'
+    '  4  every move of the plan is stale: nothing done')
+
+
+def add_apply_arguments(parser, clouds_yaml=True):
+    """``apply``'s arguments, shared with ``openstack hotspot apply``."""
+    parser.add_argument('plan_file', metavar='PLAN',
+                        help='plan JSON file, or - for standard input')
+    _live_arguments(parser, clouds_yaml)
+    parser.add_argument('--dry-run', action='store_true',
+                        help='re-check and report, move nothing (the '
+                             '`log` actuator)')
+    _threshold_arguments(parser)
 
 
 def add_compare_arguments(parser):

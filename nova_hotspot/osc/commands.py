@@ -1,11 +1,12 @@
-"""``openstack hotspot plan|compare|snapshot``.
+"""``openstack hotspot plan|compare|snapshot|apply``.
 
 Thin cliff/osc-lib wrappers around the functions of ``nova_hotspot.cli``:
 the same arguments (but ``--cloud``: openstackclient's ``--os-cloud`` and
 other --os-* options say which cloud; ``--format`` is osc's ``-f
 table|json|yaml|value`` (and ``shell`` for a plan, ``csv`` for compare's
 rows) with ``-c`` column selection), the same
-plans, and exit code 3 when the validator refuses a plan. The fields and
+plans, exit code 3 when the validator refuses a plan, and ``apply``'s
+own exit codes. The fields and
 columns are the keys of ``nova-hotspot ... --format json``, so ``-f json``
 gives the same data.
 """
@@ -109,3 +110,28 @@ class SnapshotHotspot(_HotspotCommand, command.Command):
         args = self._live(parsed_args)
         cli.write_output(cli.snapshot_text(args), args.output)
         return 0
+
+
+class ApplyHotspot(_HotspotCommand, command.Command):
+    _description = cli.APPLY_DESCRIPTION.replace('\n', ' ') + (
+        ' The cloud is the one of the --os-* options (admin rights). Exit '
+        'codes as nova-hotspot apply: 0 every move carried out, 1 some '
+        'refused as stale, skipped or failed, 2 bad plan file or option, 3 '
+        'the cloud could not be reached, 4 every move stale.')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        cli.add_apply_arguments(parser, clouds_yaml=False)
+        return parser
+
+    def take_action(self, parsed_args):
+        try:
+            lines, code = cli.apply_plan(self._live(parsed_args))
+        except exceptions.NovaHotspotError as exc:
+            # apply's exit codes tell a bad plan file (2) from moves that
+            # failed (1): keep them rather than osc's one error code.
+            self.app.stderr.write(f'{exc}\n')
+            return cli.EXIT_USAGE
+        for line in lines:
+            self.app.stdout.write(line + '\n')
+        return code

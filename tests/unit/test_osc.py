@@ -123,3 +123,33 @@ def test_a_plan_the_validator_refuses_exits_3(capsys, tmp_path,
                              str(path), '-f', 'json')
     assert code == cli.EXIT_INVALID_PLAN
     assert json.loads(out)['violations'] != []
+
+
+def test_apply_keeps_its_exit_codes_and_reads_osc_credentials(
+        capsys, tmp_path, monkeypatch):
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"migrations": 3}')
+    code, _, err = openstack(capsys, 'hotspot', 'apply', str(bad))
+    assert code == cli.EXIT_USAGE
+    assert err.strip().splitlines() == [
+        f"{bad}: not a plan (no 'migrations' list; make one with "
+        f"nova-hotspot plan --format json)"]
+    # A good plan file, and openstackclient's credentials naming a
+    # Keystone that does not answer: the cloud cannot be reached (3),
+    # nothing is done.
+    plan = tmp_path / 'plan.json'
+    code, out, _ = nova_hotspot(capsys, 'plan', '--snapshot', str(FIGURE_2),
+                                '--format', 'json')
+    plan.write_text(out)
+    for name in ('OS_CLOUD', 'OS_CLIENT_CONFIG_FILE'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (('OS_AUTH_URL', 'http://127.0.0.1:9/v3'),
+                        ('OS_USERNAME', 'u'), ('OS_PASSWORD', 'p'),
+                        ('OS_PROJECT_NAME', 'p'),
+                        ('OS_USER_DOMAIN_NAME', 'Default'),
+                        ('OS_PROJECT_DOMAIN_NAME', 'Default')):
+        monkeypatch.setenv(name, value)
+    code, out, err = openstack(capsys, 'hotspot', 'apply', str(plan))
+    assert code == 3, err
+    assert out == ''
+    assert 'http://127.0.0.1:9/v3' in err and 'Traceback' not in err

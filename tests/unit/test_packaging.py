@@ -75,3 +75,12 @@ def test_docs_and_release_notes_have_tox_environments():
     assert '-W' in tox['testenv:docs']['commands']
     assert 'doc/source' in tox['testenv:docs']['commands']
     assert 'releasenotes/source' in tox['testenv:releasenotes']['commands']
+
+
+def test_every_markdown_page_of_doc_is_in_the_sphinx_docs():
+    index = (ROOT / 'doc' / 'source' / 'index.rst').read_text()
+    for page in sorted((ROOT / 'doc').glob('*.md')):
+        wrapper = ROOT / 'doc' / 'source' / page.name
+        assert wrapper.exists(), f'doc/source/{page.name} missing'
+        assert f'{{include}} ../{page.name}' in wrapper.read_text()
+        assert re.search(rf'^   {page.stem}$', index, re.M), page.stem
