@@ -161,3 +161,89 @@ def test_the_standby_inherits_the_killed_leaders_cooldowns_and_history(
     assert where(admin_conn, master) == (c2, 'ACTIVE')
     assert_whole(admin_conn, [master, slave, *loads], [[master, slave]])
 
+
+
+def test_a_target_killed_after_the_request_is_quarantined_others_cured(
+        helpers, computes, tmp_path, admin_conn, caplog):
+    """Issue 11 "why" 1: a target's nova-compute SIGKILLed right after
+    the agent requested a migration to it. The agent reports it,
+    quarantines the host, sends nothing more there while Nova still
+    believes it up, and cures the other hot hosts in the same and the
+    next cycle; the server Nova leaves MIGRATING towards the dead host is
+    reported (stuck), never hidden."""
+    import logging
+
+    import cloud_helpers
+    from agent_helpers import make_agent
+
+    c1, c2, c3, c4, c5 = computes
+    flavors = Flavors(helpers)
+    optout = {'hotspot_optout': 'true'}
+    # c1 and c3 hot; their slaves leave m1 only c2, m3 only c4.
+    _, m1, s1 = business(helpers, flavors, [c1, c4, c5], [500, 1, 1],
+                         'dead1')
+    _, m3, s3 = business(helpers, flavors, [c3, c2, c5], [500, 1, 1],
+                         'dead3')
+    loads = [helpers.boot_server(flavors(400), host=h, metadata=optout,
+                                 name=helpers.name(f'dead-{h}'))
+             for h in (c1, c3)]
+    agent = make_agent(tmp_path, helpers.info, strategy='cure',
+                       migration_timeout=8, stuck_migration_grace=0,
+                       max_concurrent_migrations=1,
+                       max_migrations_per_host=1, cooldown=600,
+                       target_quarantine=600)
+    caplog.set_level(logging.INFO)
+    with faults.killed_compute(c2) as dead:
+        request = agent.cloud.servers.live_migrate
+
+        def then_kill(server_id, host):
+            request(server_id, host)
+            if host == c2 and not dead.killed:
+                dead.kill()
+        agent.cloud.servers.live_migrate = then_kill
+        try:
+            first = agent.run_once()
+            assert dead.killed
+            outcomes = {o.server: o for o in first.outcomes}
+            assert (outcomes[m1.id].target, outcomes[m1.id].result) == (
+                c2, 'timeout'), first.outcomes
+            assert first.quarantined == [c2]
+            # the other hot host cured in the same cycle
+            assert (outcomes[m3.id].target, outcomes[m3.id].result) == (
+                c4, 'completed'), first.outcomes
+
+            # c5 gets hot; c2, still "up" for Nova and nearly empty, is
+            # quarantined: m5 goes to c3 (c4 has no room left for it)
+            _, m5, _ = business(helpers, flavors, [c5], [300], 'dead5')
+            loads.append(helpers.boot_server(
+                flavors(600), host=c5, metadata=optout,
+                name=helpers.name('dead-c5')))
+            caplog.clear()
+            second = agent.run_once()
+            assert not second.collection.hosts[c2].target
+            assert second.collection.hosts[c2].why_not_target.startswith(
+                f'quarantined: migration of {m1.id} to it timeout, ')
+            assert all(m.target != c2 for m in second.plan.migrations)
+            assert [(o.server, o.target, o.result)
+                    for o in second.outcomes] == [(m5.id, c3, 'completed')]
+            # what Nova left behind: m1 MIGRATING towards the dead c2,
+            # reported as stuck (ERROR, the gauge)
+            assert admin_conn.compute.get_server(m1.id).status == \
+                'MIGRATING'
+            assert any(f'migration of {m1.id} from {c1} to {c2} stuck'
+                       in r.getMessage() for r in caplog.records
+                       if r.levelno == logging.ERROR), caplog.text
+            assert agent.metrics.value('nova_hotspot_migrations_stuck') == 1
+        finally:
+            agent.cloud.servers.live_migrate = request
+    # c2 is back (its node and resource provider the same); Nova ends the
+    # migration (its pre-check on c2 answered, or timed out)
+    cloud_helpers.wait_for(
+        'no migration in flight',
+        lambda: admin_conn.compute.get_server(m1.id).task_state is None,
+        timeout=120)
+    faults.wait_compute_up(admin_conn, c2)
+    assert [m.status for m in migrations_of(admin_conn, m3)] == ['completed']
+    assert len(migrations_of(admin_conn, m1)) == 1
+    assert_whole(admin_conn, [m1, m3, m5, *s1, *s3, *loads],
+                 [[m1, *s1], [m3, *s3]])
