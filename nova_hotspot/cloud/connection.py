@@ -13,6 +13,7 @@ import urllib.parse
 import keystoneauth1.exceptions as ks_exc
 import openstack
 import openstack.config
+import openstack.exceptions
 import requests
 from keystoneauth1 import loading as ks_loading
 
@@ -178,10 +179,15 @@ class Cloud:
                         config_files=None):
         """Connect as cloud ``name`` of clouds.yaml (the usual places, or
         ``config_files``)."""
-        with errors(f'cloud {name!r}'):
+        try:
             region = openstack.config.OpenStackConfig(
                 config_files=config_files).get_one(
                     cloud=name, compute_api_version=compute_api_version)
+        except openstack.exceptions.ConfigException as exc:
+            # a name clouds.yaml does not have is the operator's mistake
+            # (exit 2), not a cloud that cannot be reached
+            raise exceptions.ConfigError(f'cloud {name!r}: {exc}') from None
+        with errors(f'cloud {name!r}'):
             return cls._from_region(region)
 
     @classmethod

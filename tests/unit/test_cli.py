@@ -254,3 +254,22 @@ def test_strategy_help_names_every_registered_strategy():
     out = run('plan', '--help').stdout
     assert ('planning strategy: cure, paper, volume (default: cure)'
             in ' '.join(out.split()))
+
+
+@pytest.mark.parametrize('command', [
+    ['plan', '--cloud', 'nosuch'],
+    ['apply', 'PLAN', '--cloud', 'nosuch'],
+])
+def test_a_cloud_clouds_yaml_does_not_name_is_a_usage_error(
+        tmp_path, monkeypatch, capsys, command):
+    """A misspelt --cloud is the operator's mistake (exit 2, one line
+    naming it), not a cloud that cannot be reached (apply's exit 3)."""
+    clouds = tmp_path / 'clouds.yaml'
+    clouds.write_text('clouds:\n  minicloud:\n    auth: {}\n')
+    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(clouds))
+    plan = tmp_path / 'plan.json'
+    plan.write_text(json.dumps({'migrations': []}))
+    argv = [str(plan) if word == 'PLAN' else word for word in command]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and "cloud 'nosuch'" in err, err
