@@ -90,18 +90,19 @@ class LiveMigrateActuator(base.Actuator):
             outcome.result = 'refused'
             outcome.reason = str(exc)
             outcome.finished = self.clock()
-            LOG.warning('%s', exc)
+            LOG.warning('migration of %s to %s refused: %s', who,
+                        migration.target, exc)
             return outcome
         progress('requested')
         self.requested(migration)
-        return self._follow(cloud, migration, outcome, progress)
+        return self._follow(cloud, migration, outcome, progress, who)
 
-    def _follow(self, cloud, migration, outcome, progress):
+    def _follow(self, cloud, migration, outcome, progress, who):
         watched = self._watch(cloud, migration, outcome, progress,
                               outcome.started
                               + self.limits.migration_timeout)
         if watched is None:
-            return self._abort(cloud, migration, outcome, progress)
+            return self._abort(cloud, migration, outcome, progress, who)
         server, (outcome.result, outcome.reason) = watched
         if outcome.result == 'failed':
             why = self._nova_reason(cloud, migration.server)
@@ -113,7 +114,7 @@ class LiveMigrateActuator(base.Actuator):
                 # before anything moved.
                 outcome.result = 'refused'
             LOG.warning('migration of %s to %s failed: %s',
-                        migration.server, migration.target, outcome.reason)
+                        who, migration.target, outcome.reason)
         outcome.finished = self.clock()
         return outcome
 
@@ -147,7 +148,7 @@ class LiveMigrateActuator(base.Actuator):
             if self.clock() >= deadline:
                 return None
 
-    def _abort(self, cloud, migration, outcome, progress):
+    def _abort(self, cloud, migration, outcome, progress, who):
         """After ``migration_timeout``: ask Nova to abort the migration
         and follow the result for at most min(migration_timeout,
         ABORT_FOLLOW_SECONDS). The outcome stays ``timeout`` (its target
@@ -189,8 +190,8 @@ class LiveMigrateActuator(base.Actuator):
         outcome.finished = self.clock()
         level = logging.INFO if outcome.result == 'completed' else \
             logging.WARNING
-        LOG.log(level, 'migration of %s to %s: %s', migration.server,
-                migration.target, outcome.reason)
+        LOG.log(level, 'migration of %s to %s: %s', who, migration.target,
+                outcome.reason)
         return outcome
 
     @staticmethod

@@ -43,6 +43,7 @@ import re
 
 from nova_hotspot.collect import roles as roles_mod
 from nova_hotspot.core import model
+from nova_hotspot.core import words
 from nova_hotspot.core.problems import Problem
 
 TRUE_VALUES = frozenset({'true', 'yes', '1', 'on'})
@@ -142,22 +143,24 @@ class Stuck:
     source: str | None
     target: str | None
     age: float
+    name: str | None = None   # the server's, for people
 
     def __str__(self):
-        return (f'migration of {self.server} from {self.source or "?"} to '
-                f'{self.target or "?"} stuck: in flight for '
-                f'{self.age:.0f}s')
+        return (f'migration of {words.label(self.server, self.name)} '
+                f'from {self.source or "?"} to {self.target or "?"} stuck: '
+                f'in flight for {self.age:.0f}s')
 
 
-def stuck(records, now, limit, requested=None):
+def stuck(records, now, limit, requested=None, names=None):
     """{server id: Stuck} of ``records`` ({server id: the newest live
     ``cloud.records.Migration``}) created more than ``limit`` seconds
     before ``now`` (unix time). A record without a readable time is not
     judged. ``requested`` ({server id: target host} the agent asked for)
     names the target Nova's record does not name yet (its conductor sets
     it only after the pre-checks on the target, which a dead target never
-    answers)."""
+    answers). ``names``: {server id: name} to name them by."""
     requested = requested or {}
+    names = names or {}
     result = {}
     for server_id, record in records.items():
         created = _unix_time(getattr(record, 'created_at', None))
@@ -165,7 +168,8 @@ def stuck(records, now, limit, requested=None):
             continue
         result[server_id] = Stuck(
             server_id, record.source_compute,
-            record.dest_compute or requested.get(server_id), now - created)
+            record.dest_compute or requested.get(server_id), now - created,
+            names.get(server_id))
     return result
 
 

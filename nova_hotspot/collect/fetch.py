@@ -71,13 +71,15 @@ def collect(cloud, options, usage_source, extra_pins=None,
     if stuck_after is not None:
         # One call per server Nova is migrating now (few): its newest live
         # migration record gives the hosts and the age.
-        records = {}
+        records, names = {}, {}
         for srv in raw.servers:
             if srv.migrating and srv.id:
                 record = cloud.migrations.latest_live(srv.id)
                 if record is not None:
                     records[srv.id] = record
-        stuck = build_mod.stuck(records, clock(), stuck_after, requested)
+                    names[srv.id] = srv.name
+        stuck = build_mod.stuck(records, clock(), stuck_after, requested,
+                                names)
 
     def usage(servers):
         return usage_source.usage(cloud, servers)

@@ -139,8 +139,8 @@ def test_a_migration_nova_never_ends_is_stuck_and_blocks_no_other_cure(
         # what Nova left behind is reported, never hidden: one ERROR per
         # cycle naming server, hosts and age, and the gauge
         stuck = [e for e in errors_of(caplog)
-                 if f'migration of {m1.id} from {c1} to {c2} stuck: in '
-                    f'flight for ' in e]
+                 if f'migration of {faults.label(m1)} from {c1} to {c2} '
+                    f'stuck: in flight for ' in e]
         assert len(stuck) == len(cycles), errors_of(caplog)
         assert errors_of(caplog) == stuck
         assert agent.metrics.value('nova_hotspot_migrations_stuck') == 1

@@ -61,7 +61,7 @@ def follow(nova, timeout):
         clock=lambda: now[0], sleep=sleep)
     outcome = limits.Outcome('s', 'h1', 'h2', 'skipped', started=now[0])
     actuator._follow(nova, plan_mod.Migration('s', 'h1', 'h2'), outcome,
-                     lambda text: None)
+                     lambda text: None, 's')
     return outcome, outcome.finished - outcome.started
 
 

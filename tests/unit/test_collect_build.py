@@ -287,6 +287,16 @@ def test_stuck_migrations_are_judged_by_age_from_nova_records():
                                  'compute2 stuck: in flight for 900s')
 
 
+def test_a_stuck_migration_names_its_server_by_name_and_id():
+    rec = records.Migration
+    uuid = '114b085d-0000-4000-8000-000000000001'
+    found = collector.stuck(
+        {uuid: rec(1, 'running', '2026-01-01T00:00:00Z', 'c1', 'c2')},
+        now=1767226500.0, limit=420, names={uuid: 'web-1'})
+    assert str(found[uuid]).startswith(
+        'migration of web-1 (114b085d) from c1 to c2 stuck:')
+
+
 def test_a_stuck_migration_names_the_target_the_agent_asked_for():
     """Nova's record names no target while its conductor waits for the
     pre-check on a dead one; the agent knows where it sent the server."""
