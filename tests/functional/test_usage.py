@@ -286,7 +286,16 @@ def test_calls_per_cycle_stay_constant_as_servers_are_added(
     assert before.error is None and after.error is None
     assert len(after.collection.cluster.servers) == \
         len(before.collection.cluster.servers) + 2 * len(hosts)
-    assert after.api_calls == before.api_calls
+    # The only calls that may grow: Placement re-reads a provider's
+    # inventory once its generation moved (each boot is an allocation),
+    # so at most one read per host, however many servers it gained.
+    grown = {k: after.api_calls.get(k, 0) - before.api_calls.get(k, 0)
+             for k in set(after.api_calls) | set(before.api_calls)}
+    reads = {k: v for k, v in grown.items()
+             if k.endswith('/resource_providers/{id}/inventories')}
+    assert {k: v for k, v in grown.items() if v and k not in reads} == {}, (
+        before.api_calls, after.api_calls)
+    assert sum(reads.values()) <= len(hosts), after.api_calls
     prometheus_calls = {k: v for k, v in after.api_calls.items()
                         if k.split()[1].startswith(
                             busy_cloud['prometheus_url'].rsplit(':', 1)[1])}
