@@ -422,7 +422,7 @@ def apply_plan(args):
         conf, settings, cloud = live.open_cloud(
             args.cloud, args.config_file, *_thresholds(args),
             connect=args.connect)
-        saved = live.restore_limits(settings)
+        saved = live.restore_limits(settings, conf=conf)
         collection = live.collect_live(conf, settings, cloud, saved)
     except exceptions.CloudError as exc:
         _error(exc)

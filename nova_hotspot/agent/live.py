@@ -4,7 +4,10 @@ agent does, and the agent's saved limits (cooldowns, quarantine), shared
 by every command so that each sees the cloud as the agent would."""
 
 import dataclasses
+import os
+import socket
 import time
+import urllib.parse
 
 from oslo_config import cfg
 
@@ -12,8 +15,10 @@ from nova_hotspot import conf as hotspot_conf
 from nova_hotspot import exceptions
 from nova_hotspot import plugins
 from nova_hotspot.actuators import limits as limits_mod
+from nova_hotspot.agent import coordination
 from nova_hotspot.agent import cycle
 from nova_hotspot.agent import state as state_mod
+from nova_hotspot.agent import state_backends
 from nova_hotspot.cloud import Cloud
 from nova_hotspot.collect import build as collect_build
 from nova_hotspot.collect import fetch as collect_fetch
@@ -64,7 +69,7 @@ def collect_live(conf, settings, cloud, limits=None, clock=time.time):
     usage = plugins.load(plugins.USAGE_SOURCES, settings.usage_source,
                          options=cycle.usage_options(conf, settings))
     if limits is None:
-        limits = restore_limits(settings, clock)
+        limits = restore_limits(settings, clock, conf)
     now = clock()
     return collect_fetch.collect(
         cloud, collect_build.Options.from_settings(settings), usage,
@@ -76,24 +81,45 @@ def collect_live(conf, settings, cloud, limits=None, clock=time.time):
 
 @dataclasses.dataclass
 class SavedLimits:
-    """The agent's cooldowns and target quarantine, restored from its
-    state file; ``persistence`` (None without ``state_path``) saves them
-    again as they change, so what ``apply`` does counts for the agent."""
+    """The agent's cooldowns and target quarantine, restored from where
+    the agent keeps its state; ``persistence`` (None where it keeps none)
+    saves them again as they change, so what ``apply`` does counts for
+    the agent."""
 
     cooldowns: limits_mod.Cooldowns
     quarantine: limits_mod.Quarantine
     persistence: state_mod.Persistence | None = None
 
 
-def restore_limits(settings, clock=time.time):
-    """``SavedLimits`` from the agent's state file (empty without
-    ``[hotspot] state_path``)."""
+def state_store(settings, conf=None):
+    """Where the agent keeps its state, as the agent chooses it: the
+    coordination backend of ``conf``'s ``[coordination] backend_url``
+    when that backend holds state (``state_backends.SCHEMES``), else the
+    file ``[hotspot] state_path``, else None. An unreachable backend is a
+    CloudError naming its (masked) URL."""
+    url = conf.coordination.backend_url if conf is not None else None
+    scheme = urllib.parse.urlsplit(url).scheme if url else None
+    if scheme in state_backends.SCHEMES:
+        coordination.check_backend_url(url)
+        coordinator = coordination.join(
+            url, f'nova-hotspot-cli-{socket.gethostname()}-{os.getpid()}')
+        return state_backends.for_coordinator(coordinator, scheme,
+                                              conf.coordination.group)
+    if settings.state_path:
+        return state_mod.FileStore(settings.state_path)
+    return None
+
+
+def restore_limits(settings, clock=time.time, conf=None):
+    """``SavedLimits`` from where the agent keeps its state (``conf``:
+    see ``state_store``; empty where it keeps none)."""
     cooldowns = limits_mod.Cooldowns(settings.cooldown)
     quarantine = limits_mod.Quarantine(settings.target_quarantine)
     saved = SavedLimits(cooldowns, quarantine)
-    if settings.state_path:
+    store = state_store(settings, conf)
+    if store is not None:
         saved.persistence = state_mod.Persistence(
-            state_mod.FileStore(settings.state_path), cooldowns, quarantine,
+            store, cooldowns, quarantine,
             history_mod.HotHistory(settings.hot_samples_required,
                                    settings.hot_samples_window),
             clock)
@@ -106,18 +132,18 @@ def restore_limits(settings, clock=time.time):
 def collect(cloud_name=None, config_files=(), cpu_threshold=None,
             mem_threshold=None, connect=None):
     """A ``collect.build.Collection`` of a live cloud (``open_cloud``,
-    then ``collect_live``): with ``[hotspot] state_path`` the agent's
-    saved cooldowns and target quarantines apply too, so the plan made on
-    it is the one the agent would make."""
+    then ``collect_live``): the agent's saved cooldowns and target
+    quarantines (coordination backend or ``[hotspot] state_path``) apply
+    too, so the plan made on it is the one the agent would make."""
     conf, settings, cloud = open_cloud(cloud_name, config_files,
                                        cpu_threshold, mem_threshold,
                                        connect)
     return collect_live(conf, settings, cloud)
 
 
-def saved_state(settings, clock=time.time):
-    """(cooldown pins, quarantined hosts) from the agent's state file
-    (empty without ``state_path``)."""
-    saved = restore_limits(settings, clock)
+def saved_state(settings, clock=time.time, conf=None):
+    """(cooldown pins, quarantined hosts) from where the agent keeps its
+    state (``restore_limits``)."""
+    saved = restore_limits(settings, clock, conf)
     now = clock()
     return saved.cooldowns.pins(now), saved.quarantine.hosts(now)

@@ -243,3 +243,54 @@ def test_the_state_a_leader_saves_is_what_the_next_leader_reads(
     finally:
         for leadership in (first, second, other):
             leadership.stop()
+
+
+def test_plan_and_apply_on_a_live_cloud_read_the_state_in_the_backend(
+        backend_url):
+    """nova-hotspot plan --cloud / apply with [coordination] backend_url
+    see what the leader saved there (its cooldowns pin servers, its
+    quarantines make hosts no targets), as the agent itself would."""
+    import time
+
+    from oslo_config import cfg
+
+    from nova_hotspot import conf as hotspot_conf
+    from nova_hotspot.actuators import limits
+    from nova_hotspot.agent import coordination
+    from nova_hotspot.agent import live
+    from nova_hotspot.agent import state
+    from nova_hotspot.agent import state_backends
+    from nova_hotspot.conf import settings as settings_mod
+    from nova_hotspot.core import history
+
+    conf = cfg.ConfigOpts()
+    hotspot_conf.register_opts(conf)
+    conf([], project='nova')
+    conf.set_override('backend_url', backend_url, 'coordination')
+    conf.set_override('group', 'cli-state', 'coordination')
+    settings = settings_mod.load(conf)
+    leader = coordination.Leadership(backend_url, 'cli-state',
+                                     member_id='leader')
+    leader.start()
+    try:
+        now = time.time()
+        saved = state.Persistence(
+            state_backends.for_coordinator(leader.coordinator,
+                                           leader.scheme, leader.group),
+            limits.Cooldowns(settings.cooldown),
+            limits.Quarantine(settings.target_quarantine),
+            history.HotHistory(2, 3), lambda: now)
+        saved.cooldowns.record('S1', now, 'completed')
+        saved.quarantine.record('compute2', now, 'migration of S1 to it '
+                                                 'timeout')
+        saved.save()
+        pins, quarantined = live.saved_state(settings, conf=conf)
+        assert list(pins) == ['S1'] and 'completed' in pins['S1']
+        assert quarantined['compute2'].startswith(
+            'quarantined: migration of S1 to it timeout, ')
+        # what apply records goes back to the backend, for the agent
+        again = live.restore_limits(settings, conf=conf)
+        again.cooldowns.record('S2', now, 'completed')
+        assert set(live.saved_state(settings, conf=conf)[0]) == {'S1', 'S2'}
+    finally:
+        leader.stop()
