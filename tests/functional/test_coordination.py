@@ -246,7 +246,7 @@ def test_the_state_a_leader_saves_is_what_the_next_leader_reads(
 
 
 def test_plan_and_apply_on_a_live_cloud_read_the_state_in_the_backend(
-        backend_url):
+        backend_url, tmp_path):
     """nova-hotspot plan --cloud / apply with [coordination] backend_url
     see what the leader saved there (its cooldowns pin servers, its
     quarantines make hosts no targets), as the agent itself would."""
@@ -263,11 +263,14 @@ def test_plan_and_apply_on_a_live_cloud_read_the_state_in_the_backend(
     from nova_hotspot.conf import settings as settings_mod
     from nova_hotspot.core import history
 
+    # a file, not set_override: the option groups are shared module
+    # objects, an override would reach every later ConfigOpts
+    path = tmp_path / 'nova.conf'
+    path.write_text(f'[coordination]\nbackend_url = {backend_url}\n'
+                    f'group = cli-state\n')
     conf = cfg.ConfigOpts()
     hotspot_conf.register_opts(conf)
-    conf([], project='nova')
-    conf.set_override('backend_url', backend_url, 'coordination')
-    conf.set_override('group', 'cli-state', 'coordination')
+    conf([], project='nova', default_config_files=[str(path)])
     settings = settings_mod.load(conf)
     leader = coordination.Leadership(backend_url, 'cli-state',
                                      member_id='leader')
