@@ -230,7 +230,8 @@ def test_a_target_killed_after_the_request_is_quarantined_others_cured(
             # reported as stuck (ERROR, the gauge)
             assert admin_conn.compute.get_server(m1.id).status == \
                 'MIGRATING'
-            assert any(f'migration of {m1.id} from {c1} to {c2} stuck'
+            assert any(f'migration of {faults.label(m1)} from {c1} to '
+                       f'{c2} stuck'
                        in r.getMessage() for r in caplog.records
                        if r.levelno == logging.ERROR), caplog.text
             assert agent.metrics.value('nova_hotspot_migrations_stuck') == 1
