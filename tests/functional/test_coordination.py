@@ -64,20 +64,28 @@ def server_binary(name, package):
 
 
 @contextlib.contextmanager
-def redis_server(tmp_path):
-    """A throw-away redis-server on loopback; yields its tooz URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [server_binary('redis-server', 'redis-server'), '--port', str(port),
-         '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-         '--dir', str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_listening(proc, port, 'redis-server')
+def serving(argv, port, what):
+    """A throw-away server ``argv`` on loopback, up while inside: started,
+    waited for on ``port``, terminated at the end."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_listening(proc, port, what)
     try:
-        yield f'redis://127.0.0.1:{port}?timeout={TTL}'
+        yield
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextlib.contextmanager
+def redis_server(tmp_path):
+    """A throw-away redis-server on loopback; yields its tooz URL."""
+    port = free_port()
+    with serving([server_binary('redis-server', 'redis-server'),
+                  '--port', str(port), '--bind', '127.0.0.1', '--save', '',
+                  '--appendonly', 'no', '--dir', str(tmp_path)],
+                 port, 'redis-server'):
+        yield f'redis://127.0.0.1:{port}?timeout={TTL}'
 
 
 @contextlib.contextmanager
@@ -87,20 +95,15 @@ def etcd_server(tmp_path):
     port, peer = free_port(), free_port()
     client, peer_url = (f'http://127.0.0.1:{port}',
                         f'http://127.0.0.1:{peer}')
-    proc = subprocess.Popen(
-        [server_binary('etcd', 'etcd-server'), '--name', 'test',
-         '--data-dir', str(tmp_path / 'etcd'),
-         '--listen-client-urls', client, '--advertise-client-urls', client,
-         '--listen-peer-urls', peer_url,
-         '--initial-advertise-peer-urls', peer_url,
-         '--initial-cluster', f'test={peer_url}'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_listening(proc, port, 'etcd')
-    try:
+    with serving([server_binary('etcd', 'etcd-server'), '--name', 'test',
+                  '--data-dir', str(tmp_path / 'etcd'),
+                  '--listen-client-urls', client,
+                  '--advertise-client-urls', client,
+                  '--listen-peer-urls', peer_url,
+                  '--initial-advertise-peer-urls', peer_url,
+                  '--initial-cluster', f'test={peer_url}'],
+                 port, 'etcd'):
         yield f'etcd3+http://127.0.0.1:{port}?timeout={TTL}'
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture
